@@ -1,0 +1,39 @@
+# The few entry points users type. Everything is installed into the project (./.tools, node_modules,
+# ~/.cache/ip-address-controller) by the scripts these targets call: nothing is needed beforehand but
+# Node >= 20 with npm, Go and git.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.tools/node/bin:$(CURDIR)/.tools/pnpm/bin:$(PATH)
+
+.PHONY: test demo bootstrap control-plane build lint typecheck unit e2e clean
+
+## test: everything CI runs: type-check, lint + format check, unit and e2e tests against a real control plane
+test: bootstrap control-plane
+	pnpm exec tsc -b
+	pnpm exec eslint .
+	pnpm exec prettier --check .
+	node --experimental-vm-modules node_modules/jest/bin/jest.js --ci
+
+## demo: start the local control plane and print how to reach it (the full demo arrives with the controller)
+demo: bootstrap control-plane build
+	node packages/testenv/dist/cli.js up
+
+bootstrap:
+	@bash hack/bootstrap.sh
+
+control-plane:
+	@bash hack/build-control-plane.sh >/dev/null
+
+build: bootstrap
+	pnpm exec tsc -b
+
+lint: bootstrap
+	pnpm exec eslint . && pnpm exec prettier --check .
+
+unit: bootstrap
+	node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects unit
+
+e2e: bootstrap control-plane build
+	node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects e2e
+
+clean:
+	rm -rf packages/*/dist packages/*/tsconfig.tsbuildinfo

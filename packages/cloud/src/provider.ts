@@ -1,0 +1,48 @@
+import type { CloudProviderName } from "@ipac/api";
+
+/** A cloud instance (VM or scale-set VM) behind a Kubernetes node, parsed from the node's spec.providerID. */
+export interface InstanceRef {
+  provider: CloudProviderName;
+  /** Canonical, provider-unique key; equal for the same instance however it was reached (providerID or cloud read). */
+  key: string;
+  /** Human-readable name (GCE instance name, EC2 instance id, Azure VM name or scale-set/instanceId). */
+  name: string;
+  zone?: string;
+  /** GCP project, AWS account (if known), Azure subscription. */
+  account?: string;
+  /** Azure resource group. */
+  resourceGroup?: string;
+  /** Azure scale set name for scale-set VMs. */
+  scaleSet?: string;
+}
+
+/** Where an allocation's addresses live: provider plus the allocation's cloud spec. */
+export interface AddressScope {
+  provider: CloudProviderName;
+  region?: string;
+}
+
+/** What the cloud says about one reserved IP. */
+export interface AddressObservation {
+  ip: string;
+  /** false: no reserved (static) address with this IP exists in the scope. */
+  reserved: boolean;
+  /** Instance holding the IP now, if any. Its key matches InstanceRef.key of a node's instance. */
+  holder?: { key: string; name: string; zone?: string };
+  /** Zonal IPs (Azure zonal Standard SKU) attach only to instances in this zone. */
+  zone?: string;
+}
+
+/** The cloud, as the controller uses it. Every method is idempotent and safe to repeat after an interruption. */
+export interface CloudProvider {
+  readonly name: CloudProviderName;
+  /** One batched read for all of an allocation's IPs. */
+  describeAddresses(scope: AddressScope, ips: readonly string[]): Promise<Map<string, AddressObservation>>;
+  /**
+   * Attaches `ip` to `instance`. Replaces the instance's ephemeral public IP. Must fail with a Conflict CloudError
+   * when the IP is held by another instance, unless `options.reassociate` (atomic move where the cloud supports it).
+   */
+  attach(scope: AddressScope, ip: string, instance: InstanceRef, options?: { reassociate?: boolean }): Promise<void>;
+  /** Detaches `ip` from `instance`; a no-op when the instance no longer holds it. */
+  detach(scope: AddressScope, ip: string, instance: InstanceRef): Promise<void>;
+}

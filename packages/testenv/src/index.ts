@@ -1,0 +1,6 @@
+export { controlPlaneBinaries, type ControlPlaneBinaries } from "./binaries.js";
+export { startControlPlane, NODE_LIFECYCLE, type ControlPlane, type ControlPlaneOptions } from "./control-plane.js";
+export { SimulatedNodes, SIMULATED_NODE_LABEL, ZONE_LABEL, type SimulatedNodeSpec } from "./nodes.js";
+export { sharedControlPlane, stopSharedControlPlanes, type SharedControlPlane } from "./shared.js";
+export { waitFor } from "./wait.js";
+export { freePort } from "./ports.js";

@@ -121,3 +121,26 @@ export interface NetIPAllocation {
   spec: NetIPAllocationSpec;
   status?: NetIPAllocationStatus;
 }
+
+/**
+ * A spec after the controller's own validation (validate.ts): defaults applied, deploymentRef mapped to
+ * workloadRef, IPs canonicalised. This is what the controller's decision logic reads.
+ */
+export interface ValidatedSpec {
+  reservedIPs: string[];
+  workload?: { kind: WorkloadKind; name: string; namespace: string };
+  /** True when the workload came from the deprecated deploymentRef. */
+  usesDeprecatedDeploymentRef: boolean;
+  nodeSelector: Record<string, string>;
+  provider: CloudProviderName;
+  region?: string;
+  zones: string[];
+  reconcileIntervalSeconds: number;
+  deletionPolicy: DeletionPolicy;
+  allowForeignTakeover: boolean;
+  notReadyGracePeriodSeconds: number;
+  moveCooldownSeconds: number;
+}
+
+export type SpecValidation =
+  { valid: true; spec: ValidatedSpec; warnings: string[] } | { valid: false; errors: string[] };

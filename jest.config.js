@@ -7,6 +7,8 @@ const moduleNameMapper = {
 const common = { transform, moduleNameMapper, extensionsToTreatAsEsm: [".ts"], testEnvironment: "node" };
 
 export default {
+  // e2e tests wait on a real control plane; unit tests finish in milliseconds regardless.
+  testTimeout: 120000,
   projects: [
     {
       ...common,
@@ -19,8 +21,7 @@ export default {
       displayName: "e2e",
       testMatch: ["<rootDir>/packages/*/src/**/*.e2e.test.ts", "<rootDir>/test/e2e/**/*.test.ts"],
       globalSetup: "<rootDir>/packages/testenv/src/jest-global-setup.ts",
-      globalTeardown: "<rootDir>/packages/testenv/src/jest-global-teardown.ts",
-      testTimeout: 120000,
+      globalTeardown: "<rootDir>/packages/testenv/src/shared-state.ts",
     },
   ],
 };

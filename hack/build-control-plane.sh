@@ -20,7 +20,9 @@ if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
   exit 0
 fi
 
-if [ -f "$OUT/.complete" ]; then
+BINARIES="etcd kwok kube-apiserver kube-controller-manager kube-scheduler kubectl"
+complete() { for b in $BINARIES; do [ -x "$OUT/bin/$b" ] || return 1; done; }
+if complete; then
   echo "$OUT"
   exit 0
 fi
@@ -61,6 +63,7 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubectl"
 )
 GO
   local minor="${K8S_VERSION#1.}"; minor="${minor%%.*}"
@@ -69,9 +72,10 @@ GO
   log "resolving k8s.io/kubernetes v$K8S_VERSION modules (first run downloads about 1 GB)"
   (cd "$dir" && go mod tidy -e >&2 2>&1 | tail -5 >&2 || true)
   (cd "$dir" && go mod download >&2)
-  log "compiling kube-apiserver, kube-controller-manager, kube-scheduler (first run: several minutes)"
+  log "compiling kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (first run: several minutes)"
   (cd "$dir" && go build -trimpath -ldflags "$ld" -o "$OUT/bin/" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler)
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kubectl)
 }
 
 build_etcd() {
@@ -90,7 +94,6 @@ build_kwok() {
 
 [ -x "$OUT/bin/etcd" ] || build_etcd
 [ -x "$OUT/bin/kwok" ] || build_kwok
-[ -x "$OUT/bin/kube-apiserver" ] || build_k8s
-touch "$OUT/.complete"
+complete || build_k8s
 log "control plane ready in $OUT (built in $(( $(date +%s) - start ))s)"
 echo "$OUT"

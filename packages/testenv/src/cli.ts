@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { startControlPlane } from "./control-plane.js";
-import { terminatePids } from "./process-tree.js";
+import { terminatePids } from "./shared-state.js";
 
 const stateFile = join(
   process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"),

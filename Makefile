@@ -4,14 +4,14 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node/bin:$(CURDIR)/.tools/pnpm/bin:$(PATH)
 
-.PHONY: test demo bootstrap control-plane build lint typecheck unit e2e clean
+.PHONY: test demo bootstrap control-plane build lint unit e2e bench clean
 
 ## test: everything CI runs: type-check, lint + format check, unit and e2e tests against a real control plane
 test: bootstrap control-plane
 	pnpm exec tsc -b
 	pnpm exec eslint .
 	pnpm exec prettier --check .
-	node --experimental-vm-modules node_modules/jest/bin/jest.js --ci
+	bash hack/run-tests.sh
 
 ## demo: start the local control plane and print how to reach it (the full demo arrives with the controller)
 demo: bootstrap control-plane build
@@ -19,6 +19,9 @@ demo: bootstrap control-plane build
 
 bootstrap:
 	@bash hack/bootstrap.sh
+
+bench: bootstrap control-plane build
+	node test/dist/bench/control-plane.js 100
 
 control-plane:
 	@bash hack/build-control-plane.sh >/dev/null
@@ -30,10 +33,10 @@ lint: bootstrap
 	pnpm exec eslint . && pnpm exec prettier --check .
 
 unit: bootstrap
-	node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects unit
+	bash hack/run-tests.sh --selectProjects unit
 
 e2e: bootstrap control-plane build
-	node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects e2e
+	bash hack/run-tests.sh --selectProjects e2e
 
 clean:
 	rm -rf packages/*/dist packages/*/tsconfig.tsbuildinfo

@@ -29,9 +29,9 @@ fi
 
 cd "$root"
 stamp="$root/node_modules/.bootstrap-stamp"
-lock_sum="$(cat package.json pnpm-workspace.yaml $(ls pnpm-lock.yaml packages/*/package.json test/package.json 2>/dev/null) | sha256sum | cut -d" " -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
+deps_sum() { cat package.json pnpm-workspace.yaml $(ls pnpm-lock.yaml packages/*/package.json test/package.json 2>/dev/null) | sha256sum | cut -d" " -f1; }
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$(deps_sum)" ]; then
   echo "[bootstrap] pnpm install" >&2
   if [ -n "${CI:-}" ]; then pnpm install --frozen-lockfile >&2; else pnpm install >&2; fi
-  echo "$lock_sum" >"$stamp"
+  deps_sum >"$stamp"
 fi

@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node/bin:$(CURDIR)/.tools/pnpm/bin:$(PATH)
 
-.PHONY: test demo bootstrap control-plane build lint unit e2e bench clean
+.PHONY: test demo bootstrap control-plane build generate lint unit e2e bench clean
 
 ## test: everything CI runs: type-check, lint + format check, unit and e2e tests against a real control plane
 test: bootstrap control-plane
@@ -28,6 +28,10 @@ control-plane:
 
 build: bootstrap
 	pnpm exec tsc -b
+
+## generate: regenerate deploy/crds from packages/api (a unit test fails when they drift)
+generate: build
+	node packages/api/dist/generate-crd.js
 
 lint: bootstrap
 	pnpm exec eslint . && pnpm exec prettier --check .

@@ -1,1 +1,6 @@
 export * from "./types.js";
+export { netIPAllocationSchema } from "./schema.js";
+export { netIPAllocationCRD, type CustomResourceDefinition } from "./crd.js";
+export { renderCRD } from "./generate-crd.js";
+export { validateSpec, canonicalIP } from "./validate.js";
+export { installCRD } from "./install-crd.js";

@@ -49,12 +49,19 @@ export interface CloudSpec {
   zones?: string[];
 }
 
+/** Accepted for compatibility with the v1.0 CRD; the controller moves one IP at a time and ignores these. */
+export interface Strategy {
+  maxSurge?: number;
+  maxUnavailable?: number;
+}
+
 export interface NetIPAllocationSpec {
   reservedIPs: string[];
   workloadRef?: WorkloadRef;
   deploymentRef?: DeploymentRef;
   nodeSelector?: Record<string, string>;
   cloud: CloudSpec;
+  strategy?: Strategy;
   /** Seconds between periodic full re-checks (on top of events). Default 30, minimum 5. */
   reconcileInterval?: number;
   /** What deleting the allocation does to its IPs: Retain (default) leaves them; Release detaches them and removes labels. */

@@ -1,1 +1,5 @@
 export * from "./provider.js";
+export * from "./errors.js";
+export * from "./provider-id.js";
+export * from "./world.js";
+export * from "./memory-provider.js";

@@ -36,6 +36,8 @@ export interface AddressObservation {
 /** The cloud, as the controller uses it. Every method is idempotent and safe to repeat after an interruption. */
 export interface CloudProvider {
   readonly name: CloudProviderName;
+  /** The cloud moves an IP between instances in one atomic call (AWS AllowReassociation); else detach then attach. */
+  readonly supportsAtomicReassociate: boolean;
   /** One batched read for all of an allocation's IPs. */
   describeAddresses(scope: AddressScope, ips: readonly string[]): Promise<Map<string, AddressObservation>>;
   /**

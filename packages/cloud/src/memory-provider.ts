@@ -1,0 +1,91 @@
+import type { CloudProviderName } from "@ipac/api";
+import { CloudError, type CloudErrorKind } from "./errors.js";
+import type { AddressObservation, AddressScope, CloudProvider, InstanceRef } from "./provider.js";
+import type { World } from "./world.js";
+
+export type CloudOperation = "describeAddresses" | "attach" | "detach";
+
+interface ScriptedFailure {
+  kind: CloudErrorKind;
+  remaining: number;
+  retryAfterMs?: number;
+}
+
+/**
+ * A CloudProvider over the in-memory World, for the controller's tests: same contract as the real adapters,
+ * with call counting and fault injection (latency, scripted errors, a hook before each write that can
+ * simulate a crash mid-move).
+ */
+export class InMemoryCloudProvider implements CloudProvider {
+  readonly supportsAtomicReassociate: boolean;
+  readonly calls: Record<CloudOperation, number> = { describeAddresses: 0, attach: 0, detach: 0 };
+  latencyMs = 0;
+  /** Awaited before every attach/detach; throw from it to simulate a crash before the write. */
+  beforeWrite?: (operation: "attach" | "detach", ip: string, instance: InstanceRef) => Promise<void> | void;
+  private readonly failures = new Map<CloudOperation, ScriptedFailure>();
+
+  constructor(
+    readonly world: World,
+    readonly name: CloudProviderName,
+    private readonly actor = "controller",
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {
+    this.supportsAtomicReassociate = name === "aws";
+  }
+
+  /** The next `times` calls of `operation` fail with `kind`. */
+  failNext(operation: CloudOperation, kind: CloudErrorKind, times = 1, retryAfterMs?: number): void {
+    this.failures.set(operation, { kind, remaining: times, retryAfterMs });
+  }
+
+  async describeAddresses(_scope: AddressScope, ips: readonly string[]): Promise<Map<string, AddressObservation>> {
+    await this.enter("describeAddresses");
+    const result = new Map<string, AddressObservation>();
+    for (const ip of ips) {
+      const address = this.world.address(ip);
+      if (!address || address.provider !== this.name) {
+        result.set(ip, { ip, reserved: false });
+        continue;
+      }
+      const holder = this.world.holderOf(ip);
+      result.set(ip, {
+        ip,
+        reserved: true,
+        ...(address.zone ? { zone: address.zone } : {}),
+        ...(holder
+          ? { holder: { key: holder.key, name: holder.name, ...(holder.zone ? { zone: holder.zone } : {}) } }
+          : {}),
+      });
+    }
+    return result;
+  }
+
+  async attach(_scope: AddressScope, ip: string, instance: InstanceRef, options: { reassociate?: boolean } = {}) {
+    await this.enter("attach");
+    await this.beforeWrite?.("attach", ip, instance);
+    this.world.attach(ip, instance.key, {
+      reassociate: options.reassociate === true && this.supportsAtomicReassociate,
+      actor: this.actor,
+    });
+  }
+
+  async detach(_scope: AddressScope, ip: string, instance: InstanceRef) {
+    await this.enter("detach");
+    await this.beforeWrite?.("detach", ip, instance);
+    this.world.detach(ip, instance.key, this.actor);
+  }
+
+  private async enter(operation: CloudOperation): Promise<void> {
+    this.calls[operation]++;
+    if (this.latencyMs > 0) await this.sleep(this.latencyMs);
+    const failure = this.failures.get(operation);
+    if (failure && failure.remaining > 0) {
+      failure.remaining--;
+      throw new CloudError(failure.kind, `injected ${failure.kind} on ${operation}`, {
+        provider: this.name,
+        operation,
+        ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+      });
+    }
+  }
+}

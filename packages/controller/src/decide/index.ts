@@ -1,0 +1,3 @@
+export { decide } from "./decide.js";
+export { nodeStanding, type NodeStanding } from "./eligibility.js";
+export type * from "./types.js";

@@ -1,0 +1,97 @@
+import type { Condition, IPAssignment, NetIPAllocationStatus, SpecValidation } from "@ipac/api";
+import type { AddressObservation, InstanceRef, ProviderIDResult } from "@ipac/cloud";
+
+/** What decide needs of a node (built from the trimmed informer cache). */
+export interface NodeView {
+  name: string;
+  labels: Record<string, string>;
+  createdAt: number;
+  ready: "True" | "False" | "Unknown";
+  /** When the Ready condition last changed (ms). */
+  readySince: number;
+  unschedulable: boolean;
+  taints: { key: string; effect: string }[];
+  deleting: boolean;
+  zone?: string;
+  /** The node's cloud instance, or why it has none usable for this allocation's cloud. */
+  instance: ProviderIDResult;
+}
+
+/** A pod of the allocation's workload. */
+export interface PodView {
+  name: string;
+  namespace: string;
+  node?: string;
+  running: boolean;
+  deleting: boolean;
+}
+
+/** Another allocation, for conflicts (DESIGN §3.9). */
+export interface OtherAllocation {
+  name: string;
+  createdAt: number;
+  ips: readonly string[];
+}
+
+export interface DecideInput {
+  now: number;
+  allocation: {
+    name: string;
+    generation: number;
+    createdAt: number;
+    deleting: boolean;
+    paused: boolean;
+    previousStatus?: NetIPAllocationStatus;
+  };
+  spec: SpecValidation;
+  dryRun: boolean;
+  supportsAtomicReassociate: boolean;
+  /** Nodes matching the selector, plus nodes holding or previously holding this allocation's IPs. */
+  nodes: readonly NodeView[];
+  /** Pods of the referenced workload. */
+  pods: readonly PodView[];
+  others: readonly OtherAllocation[];
+  /** Nodes that hold (or are being given) an IP of another allocation. */
+  occupiedByOthers: ReadonlyMap<string, { allocation: string; ip: string }>;
+  /** The cloud's view of this allocation's IPs, or the error that prevented reading it. */
+  observations: ReadonlyMap<string, AddressObservation> | { error: { kind: string; message: string } };
+}
+
+export type Action =
+  | { type: "detach"; ip: string; instance: InstanceRef; node?: string; reason: string }
+  | {
+      type: "attach";
+      ip: string;
+      instance: InstanceRef;
+      node: string;
+      reason: string;
+      reassociate?: boolean;
+      /** Node the IP moves away from, if this is a move. */
+      from?: string;
+      /** Index (in actions) of a detach that must have succeeded first. */
+      after?: number;
+    }
+  /** `after`: index of the attach that must have succeeded first (labels follow confirmed attachments only). */
+  | { type: "label"; node: string; set: boolean; after?: number }
+  | { type: "evict"; pod: string; namespace: string; node: string };
+
+export interface DecideEvent {
+  type: "Normal" | "Warning";
+  reason: string;
+  message: string;
+}
+
+export interface DecideOutput {
+  actions: Action[];
+  /** Dry-run: the actions are reported, never applied. */
+  dryRun: boolean;
+  status: NetIPAllocationStatus;
+  events: DecideEvent[];
+  requeueAfterMs: number;
+  /** Eligible nodes vs reserved IPs, for the capacity gauge. */
+  eligibleNodes: number;
+  /** Deleting: nothing of this allocation is left to release, the finalizer may go. */
+  released: boolean;
+}
+
+export type { Condition, IPAssignment, InstanceRef };

@@ -1,0 +1,1 @@
+export { LeaderElector, type LeaderElectorOptions, type LeaderCallbacks } from "./leader-elector.js";

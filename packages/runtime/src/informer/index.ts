@@ -1,0 +1,2 @@
+export { Informer, type InformerEvent, type InformerOptions } from "./informer.js";
+export { Store, objectKey, type IndexFunction } from "./store.js";

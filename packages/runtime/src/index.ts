@@ -1,1 +1,5 @@
-export {};
+export * from "./workqueue/index.js";
+export * from "./leader/index.js";
+export * from "./informer/index.js";
+export * from "./events/index.js";
+export * from "./health/index.js";

@@ -1,0 +1,1 @@
+export { HealthServer, type HealthCheck } from "./health-server.js";

@@ -1,1 +1,3 @@
-export {};
+export { startController, type ControllerOptions, type RunningController } from "./controller.js";
+export { loadConfig, type ControllerConfig } from "./config.js";
+export { decide } from "./decide/index.js";

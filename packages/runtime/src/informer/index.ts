@@ -1,2 +1,2 @@
 export { Informer, type InformerEvent, type InformerOptions } from "./informer.js";
-export { Store, objectKey, type IndexFunction } from "./store.js";
+export { Store, objectKey, type IndexFunction, type CachedObject } from "./store.js";

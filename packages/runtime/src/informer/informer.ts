@@ -1,9 +1,9 @@
-import { HttpMethod, RequestContext, Watch, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import { HttpMethod, RequestContext, Watch, type KubeConfig } from "@kubernetes/client-node";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { Subject, type Observable } from "rxjs";
 import { fetch } from "undici";
 import { Backoff } from "./backoff.js";
-import { Store } from "./store.js";
+import { Store, type CachedObject } from "./store.js";
 
 export interface InformerEvent<T> {
   type: "add" | "update" | "delete";
@@ -11,7 +11,7 @@ export interface InformerEvent<T> {
   old?: T;
 }
 
-export interface InformerOptions<T extends KubernetesObject> {
+export interface InformerOptions<T extends CachedObject> {
   kubeConfig: KubeConfig;
   /** Collection path, e.g. /api/v1/nodes or /apis/apps/v1/replicasets. */
   path: string;
@@ -82,7 +82,7 @@ class GoneError extends Error {}
  * jittered backoff. client-node 2.0.1's Watch aborts a watch silent for 30 s (an inactivity timeout, the fix of
  * 2.0.0's abort-every-30-s bug): that is our silence watchdog, and such a stop is resumed like a normal end.
  */
-export class Informer<T extends KubernetesObject> {
+export class Informer<T extends CachedObject> {
   readonly store = new Store<T>();
   readonly synced: Promise<void>;
   private readonly subject = new Subject<InformerEvent<T>>();

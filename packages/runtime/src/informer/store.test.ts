@@ -1,15 +1,14 @@
-import type { KubernetesObject } from "@kubernetes/client-node";
 import { Backoff } from "./backoff.js";
-import { Store } from "./store.js";
+import { Store, type CachedObject } from "./store.js";
 
-const obj = (name: string, rv: string, node?: string): KubernetesObject & { node?: string } => ({
+const obj = (name: string, rv: string, node?: string): CachedObject & { node?: string } => ({
   metadata: { name, namespace: "ns", resourceVersion: rv },
   ...(node ? { node } : {}),
 });
 
 describe("Store", () => {
   it("indexes objects and keeps indexes right through updates and deletes", () => {
-    const store = new Store<KubernetesObject & { node?: string }>();
+    const store = new Store<CachedObject & { node?: string }>();
     store.addIndex("node", (o) => (o.node ? [o.node] : []));
     store.upsert(obj("a", "1", "n1"));
     store.upsert(obj("b", "1", "n1"));
@@ -23,7 +22,7 @@ describe("Store", () => {
   });
 
   it("replaces its content after a relist and reports what changed while away", () => {
-    const store = new Store<KubernetesObject>();
+    const store = new Store<CachedObject>();
     store.replace([obj("keep", "1"), obj("change", "1"), obj("gone", "1")]);
     const diff = store.replace([obj("keep", "1"), obj("change", "2"), obj("new", "1")]);
     expect(diff.added.map((o) => o.metadata?.name)).toEqual(["new"]);

@@ -1,8 +1,11 @@
-import type { KubernetesObject } from "@kubernetes/client-node";
+/** Any Kubernetes object as the cache sees it: typed reads and raw watch JSON alike. */
+export interface CachedObject {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+}
 
 export type IndexFunction<T> = (object: T) => readonly string[];
 
-export function objectKey(object: KubernetesObject): string {
+export function objectKey(object: CachedObject): string {
   const { namespace, name } = object.metadata ?? {};
   return namespace ? `${namespace}/${name}` : (name ?? "");
 }
@@ -18,7 +21,7 @@ export interface ReplaceDiff<T> {
  * The informer's cache: objects by namespace/name plus secondary indexes, so consumers look up what changed
  * instead of scanning everything.
  */
-export class Store<T extends KubernetesObject> {
+export class Store<T extends CachedObject> {
   private readonly objects = new Map<string, T>();
   private readonly indexers = new Map<string, IndexFunction<T>>();
   private readonly indexes = new Map<string, Map<string, Set<string>>>();

@@ -1,0 +1,202 @@
+import { validateSpec, type CloudProviderName, type NetIPAllocation } from "@ipac/api";
+import type { CloudProvider } from "@ipac/cloud";
+import { EventRecorder, HealthServer, LeaderElector, WorkQueue, type InformerEvent } from "@ipac/runtime";
+import type { KubeConfig, V1Node, V1Pod } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { Registry } from "prom-client";
+import { merge, type Subscription } from "rxjs";
+import { filter, map, mergeMap } from "rxjs/operators";
+import { AllocationIndex } from "./allocation-index.js";
+import { ClusterCache } from "./cluster-cache.js";
+import type { ControllerConfig } from "./config.js";
+import { ControllerMetrics } from "./metrics.js";
+import { NodeClaims } from "./node-claims.js";
+import { Reconciler } from "./reconciler.js";
+import { workloadKey, workloadOfPod } from "./workload.js";
+
+export interface ControllerOptions {
+  kubeConfig: KubeConfig;
+  config: ControllerConfig;
+  cloudFor: (provider: CloudProviderName) => CloudProvider | undefined;
+  logger: Logger;
+  /** Identity in the Lease; defaults to the pod name plus a random suffix. */
+  identity?: string;
+  /** Serve /healthz, /readyz, /metrics (default true). */
+  serveHealth?: boolean;
+  /** Lease timings; default derived from config.leaseDurationSeconds. */
+  renewDeadlineSeconds?: number;
+  retryPeriodSeconds?: number;
+}
+
+export interface RunningController {
+  registry: Registry;
+  metrics: ControllerMetrics;
+  cache: ClusterCache;
+  /** Port of the health/metrics server (0 when not serving). */
+  port: number;
+  isLeader(): boolean;
+  /** Resolves when this instance lost its leadership (it then stopped working; production exits). */
+  lostLeadership: Promise<void>;
+  /** Clean stop: workers drained, lease released, events flushed. Changes nothing in the cloud or on nodes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires the controller: informers start at once (warm standby on every replica); only the Lease holder runs the
+ * work queue. RxJS maps every change to the allocations it concerns, through indexes, not scans.
+ */
+export async function startController(options: ControllerOptions): Promise<RunningController> {
+  const { kubeConfig, config, logger } = options;
+  const registry = new Registry();
+  const metrics = new ControllerMetrics({
+    podName: config.podName,
+    version: config.controllerVersion,
+    registry,
+    ...(config.clusterName ? { clusterName: config.clusterName } : {}),
+  });
+  const cache = new ClusterCache(kubeConfig, registry);
+  const index = new AllocationIndex();
+  const claims = new NodeClaims();
+  const queue = new WorkQueue({ name: "netipallocation", registry });
+  const identity = options.identity ?? `${config.podName}_${Math.random().toString(36).slice(2, 8)}`;
+  const recorder = new EventRecorder({
+    kubeConfig,
+    component: "ip-address-controller",
+    instance: identity,
+    registry,
+    onError: (error) => logger.warn({ err: String(error) }, "writing an Event failed"),
+  });
+  const elector = new LeaderElector({
+    kubeConfig,
+    namespace: config.leaseNamespace,
+    name: config.leaseName,
+    identity,
+    leaseDurationSeconds: config.leaseDurationSeconds,
+    releaseOnCancel: true,
+    ...(options.renewDeadlineSeconds ? { renewDeadlineSeconds: options.renewDeadlineSeconds } : {}),
+    ...(options.retryPeriodSeconds ? { retryPeriodSeconds: options.retryPeriodSeconds } : {}),
+  });
+  const reconciler = new Reconciler({
+    kubeConfig,
+    cache,
+    cloudFor: options.cloudFor,
+    recorder,
+    metrics,
+    claims,
+    logger,
+    isLeader: () => elector.isLeader(),
+    dryRun: config.dryRun,
+  });
+
+  const subscription = subscribeMappers(cache, index, queue);
+  cache.start();
+  metrics.setHealthy(true);
+  metrics.setLeader(false);
+
+  let port = 0;
+  const health = new HealthServer(registry);
+  health.addLivenessCheck("ping", () => true);
+  health.addReadinessCheck("informers-synced", () => cache.synced);
+  if (options.serveHealth !== false) port = await health.listen(config.metricsPort);
+  void cache.waitForSync().then(() => metrics.setReady(true));
+
+  let stopping = false;
+  let markLost!: () => void;
+  const lostLeadership = new Promise<void>((resolve) => (markLost = resolve));
+  let workers: Promise<void> | undefined;
+  const campaign = elector.run({
+    onStartedLeading: () => {
+      logger.info({ identity }, "became leader");
+      metrics.setLeader(true);
+      workers = (async () => {
+        await cache.waitForSync();
+        for (const name of index.names()) queue.add(name);
+        await queue.run((key) => reconciler.reconcile(key), {
+          concurrency: config.maxConcurrentReconciles,
+          onError: (key, error) =>
+            logger.warn(
+              { allocation: key, err: error instanceof Error ? error.message : String(error) },
+              "reconcile failed",
+            ),
+        });
+      })();
+    },
+    onStoppedLeading: () => {
+      metrics.setLeader(false);
+      queue.shutdown();
+      if (stopping) return;
+      logger.warn({ identity }, "lost leadership: stopping all writes");
+      markLost();
+    },
+    onNewLeader: (leader) => logger.info({ leader }, "leader observed"),
+  });
+
+  return {
+    registry,
+    metrics,
+    cache,
+    port,
+    isLeader: () => elector.isLeader(),
+    lostLeadership,
+    async stop() {
+      stopping = true;
+      await queue.shutdownWithDrain();
+      await workers;
+      await elector.stop();
+      await campaign;
+      subscription.unsubscribe();
+      await recorder.flush();
+      await cache.stop();
+      if (options.serveHealth !== false) await health.close();
+    },
+  };
+}
+
+/** Maps informer events to allocation keys. Node heartbeats change nothing the trimmed cache keeps: skipped. */
+function subscribeMappers(cache: ClusterCache, index: AllocationIndex, queue: WorkQueue): Subscription {
+  const allocations = cache.allocations.events$.pipe(
+    map((event) => {
+      const allocation = event.object as NetIPAllocation;
+      const name = allocation.metadata.name;
+      if (event.type === "delete") index.remove(name);
+      else {
+        const validation = validateSpec(allocation.spec);
+        const workload = validation.valid ? validation.spec.workload : undefined;
+        index.upsert({
+          name,
+          nodeSelector: validation.valid ? validation.spec.nodeSelector : {},
+          ...(workload ? { workloadKey: workloadKey(workload.kind, workload.namespace, workload.name) } : {}),
+        });
+      }
+      return [name];
+    }),
+  );
+  const nodes = cache.nodes.events$.pipe(
+    filter((event: InformerEvent<V1Node>) => event.type !== "update" || nodeChanged(event.old!, event.object)),
+    map((event) => [...index.allocationsForNodeLabels(event.old?.metadata?.labels, event.object.metadata?.labels)]),
+  );
+  const pods = cache.pods.events$.pipe(
+    filter((event: InformerEvent<V1Pod>) => event.type !== "update" || podChanged(event.old!, event.object)),
+    map((event) => {
+      const key = workloadOfPod(event.object, (namespace, name) => cache.replicaSetMetadata(namespace, name));
+      return key ? [...index.allocationsForWorkload(key)] : [];
+    }),
+  );
+  return merge(allocations, nodes, pods)
+    .pipe(mergeMap((names) => names))
+    .subscribe((name) => queue.add(name));
+}
+
+function nodeChanged(old: V1Node, next: V1Node): boolean {
+  const strip = (node: V1Node) =>
+    JSON.stringify({ ...node, metadata: { ...node.metadata, resourceVersion: undefined } });
+  return strip(old) !== strip(next);
+}
+
+function podChanged(old: V1Pod, next: V1Pod): boolean {
+  return (
+    old.spec?.nodeName !== next.spec?.nodeName ||
+    old.status?.phase !== next.status?.phase ||
+    (old.metadata?.deletionTimestamp === undefined) !== (next.metadata?.deletionTimestamp === undefined)
+  );
+}

@@ -1,0 +1,212 @@
+// Test harness for the controller's end-to-end tests: a real control plane (shared per Jest worker), simulated
+// nodes with matching instances in the in-memory cloud, and controller instances started as in production.
+import {
+  API_VERSION,
+  GROUP,
+  KIND,
+  PLURAL,
+  VERSION,
+  installCRD,
+  type NetIPAllocation,
+  type NetIPAllocationSpec,
+} from "@ipac/api";
+import { InMemoryCloudProvider, World, gceInstanceKey } from "@ipac/cloud";
+import { SimulatedNodes, sharedControlPlane, waitFor, type SharedControlPlane } from "@ipac/testenv";
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type CoreV1Event,
+  type KubeConfig,
+  type V1Node,
+} from "@kubernetes/client-node";
+import { pino } from "pino";
+import { loadConfig } from "./config.js";
+import { startController, type RunningController } from "./controller.js";
+
+export const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+export class Harness {
+  cp!: SharedControlPlane;
+  kc!: KubeConfig;
+  core!: CoreV1Api;
+  custom!: CustomObjectsApi;
+  nodes!: SimulatedNodes;
+  readonly world = new World();
+  readonly controllers: RunningController[] = [];
+  /** Node label that keeps this test's nodes apart from other tests' in the shared cluster. */
+  readonly poolLabel: Record<string, string>;
+
+  constructor(readonly prefix: string) {
+    this.poolLabel = { pool: prefix };
+  }
+
+  async setUp(): Promise<void> {
+    this.cp = await sharedControlPlane();
+    this.kc = this.cp.kubeConfig;
+    this.core = this.kc.makeApiClient(CoreV1Api);
+    this.custom = this.kc.makeApiClient(CustomObjectsApi);
+    this.nodes = new SimulatedNodes(this.kc);
+    await installCRD(this.kc);
+  }
+
+  async tearDown(): Promise<void> {
+    await Promise.all(this.controllers.splice(0).map((c) => c.stop()));
+  }
+
+  nodeName(short: string): string {
+    return `${this.prefix}-${short}`;
+  }
+
+  /** Creates Ready simulated nodes and their cloud instances (each with an ephemeral IP). */
+  async addNodes(shorts: string[], zone = "zone-a", extraLabels: Record<string, string> = {}): Promise<void> {
+    await this.nodes.createReady(
+      shorts.map((short) => {
+        const name = this.nodeName(short);
+        this.world.addInstance({
+          key: gceInstanceKey("proj", zone, name),
+          provider: "gcp",
+          name,
+          zone,
+          ephemeralIP: "203.0.113.1",
+        });
+        return { name, zone, providerID: `gce://proj/${zone}/${name}`, labels: { ...this.poolLabel, ...extraLabels } };
+      }),
+    );
+  }
+
+  reserve(ips: string[]): void {
+    for (const ip of ips) this.world.reserveAddress({ ip, provider: "gcp", region: "region-1" });
+  }
+
+  provider(actor = "controller"): InMemoryCloudProvider {
+    return new InMemoryCloudProvider(this.world, "gcp", actor);
+  }
+
+  async startController(identity: string, provider = this.provider(identity)): Promise<RunningController> {
+    const config = {
+      ...loadConfig([], {}),
+      leaseName: `${this.prefix}-leader`,
+      leaseNamespace: "default",
+      leaseDurationSeconds: 4,
+      podName: identity,
+      maxConcurrentReconciles: 4,
+    };
+    const controller = await startController({
+      kubeConfig: this.kc,
+      config,
+      cloudFor: (p) => (p === "gcp" ? provider : undefined),
+      logger: pino({ level: process.env.IPAC_TEST_LOG ?? "silent" }),
+      identity,
+      serveHealth: false,
+      retryPeriodSeconds: 0.5,
+    });
+    this.controllers.push(controller);
+    return controller;
+  }
+
+  async createAllocation(name: string, spec: Partial<NetIPAllocationSpec> & { reservedIPs: string[] }): Promise<void> {
+    await this.custom.createClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      body: {
+        apiVersion: API_VERSION,
+        kind: KIND,
+        metadata: { name },
+        spec: {
+          cloud: { provider: "gcp", region: "region-1" },
+          nodeSelector: this.poolLabel,
+          notReadyGracePeriodSeconds: 2,
+          ...spec,
+        },
+      },
+    });
+  }
+
+  async patchAllocation(name: string, body: object): Promise<void> {
+    await this.custom.patchClusterCustomObject(
+      { group: GROUP, version: VERSION, plural: PLURAL, name, body },
+      mergePatch,
+    );
+  }
+
+  async allocation(name: string): Promise<NetIPAllocation> {
+    return (await this.custom.getClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      name,
+    })) as NetIPAllocation;
+  }
+
+  async deleteAllocation(name: string): Promise<void> {
+    await this.custom.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name });
+  }
+
+  /** ip → node name, as the cloud sees it. */
+  holders(ips: string[]): Record<string, string | undefined> {
+    return Object.fromEntries(ips.map((ip) => [ip, this.world.holderOf(ip)?.name]));
+  }
+
+  async node(short: string): Promise<V1Node> {
+    return this.core.readNode({ name: this.nodeName(short) });
+  }
+
+  async labelledNodes(): Promise<string[]> {
+    const nodes = await this.core.listNode({ labelSelector: `pool=${this.prefix},ip.ready=true` });
+    return nodes.items.map((n) => n.metadata!.name!).sort();
+  }
+
+  async events(allocation: string): Promise<CoreV1Event[]> {
+    const list = await this.core.listNamespacedEvent({
+      namespace: "default",
+      fieldSelector: `involvedObject.name=${allocation}`,
+    });
+    return list.items;
+  }
+
+  /** Waits until every IP is held by some node of this test, all different, and the allocation reports them. */
+  async waitConverged(name: string, ips: string[], timeoutMs = 30_000): Promise<Record<string, string>> {
+    return waitFor(
+      `${name} converged`,
+      async () => {
+        const holders = this.holders(ips);
+        const names = Object.values(holders);
+        if (names.some((n) => !n) || new Set(names).size !== names.length) return undefined;
+        const labelled = await this.labelledNodes();
+        if (labelled.join() !== [...names].sort().join()) return undefined;
+        const status = (await this.allocation(name)).status;
+        if (status?.attachedCount !== ips.length) return undefined;
+        return holders as Record<string, string>;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+  }
+
+  async createDeployment(name: string, replicas: number): Promise<void> {
+    await this.kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
+      namespace: "default",
+      body: {
+        metadata: { name },
+        spec: {
+          replicas,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { nodeSelector: this.poolLabel, containers: [{ name: "app", image: "registry.example/app:1" }] },
+          },
+        },
+      },
+    });
+  }
+
+  async runningPods(app: string): Promise<{ name: string; node: string }[]> {
+    const pods = await this.core.listNamespacedPod({ namespace: "default", labelSelector: `app=${app}` });
+    return pods.items
+      .filter((p) => p.status?.phase === "Running" && !p.metadata?.deletionTimestamp)
+      .map((p) => ({ name: p.metadata!.name!, node: p.spec!.nodeName! }));
+  }
+}

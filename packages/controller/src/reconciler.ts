@@ -1,0 +1,264 @@
+import {
+  FINALIZER,
+  GROUP,
+  PAUSED_ANNOTATION,
+  PLURAL,
+  VERSION,
+  validateSpec,
+  type CloudProviderName,
+  type NetIPAllocation,
+} from "@ipac/api";
+import { toCloudError, type AddressObservation, type CloudProvider } from "@ipac/cloud";
+import type { EventRecorder, HandlerResult } from "@ipac/runtime";
+import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { Applier } from "./apply.js";
+import type { ClusterCache } from "./cluster-cache.js";
+import { decide, type DecideInput, type DecideOutput, type NodeView, type OtherAllocation } from "./decide/index.js";
+import { leaderGuarded } from "./leader-guarded-cloud.js";
+import type { ControllerMetrics } from "./metrics.js";
+import type { NodeClaims } from "./node-claims.js";
+import { nodeView, podView, toMs } from "./views.js";
+import { workloadKey } from "./workload.js";
+
+export interface ReconcilerOptions {
+  kubeConfig: KubeConfig;
+  cache: ClusterCache;
+  cloudFor: (provider: CloudProviderName) => CloudProvider | undefined;
+  recorder: EventRecorder;
+  metrics: ControllerMetrics;
+  claims: NodeClaims;
+  logger: Logger;
+  isLeader: () => boolean;
+  dryRun: boolean;
+  now?: () => number;
+}
+
+/** reconcile(name) = gather (caches + one batched cloud read) → decide (pure) → apply. */
+export class Reconciler {
+  private readonly custom: CustomObjectsApi;
+  private readonly now: () => number;
+  /** When a move of an IP first became necessary, for the failover latency histogram. */
+  private readonly moveStartedAt = new Map<string, number>();
+
+  constructor(private readonly options: ReconcilerOptions) {
+    this.custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
+    this.now = options.now ?? Date.now;
+  }
+
+  async reconcile(name: string): Promise<HandlerResult> {
+    const { cache, metrics } = this.options;
+    const allocation = cache.allocations.store.get(name);
+    if (!allocation) {
+      metrics.forgetAllocation(name);
+      this.options.claims.releaseAll(name);
+      return;
+    }
+    const started = this.now();
+    try {
+      const result = await this.reconcileAllocation(allocation);
+      metrics.reconcileTotal.inc({ crd_name: name, status: "success" });
+      return result;
+    } catch (error) {
+      metrics.reconcileTotal.inc({ crd_name: name, status: "error" });
+      throw error;
+    } finally {
+      metrics.reconcileDuration.observe({ crd_name: name }, (this.now() - started) / 1000);
+    }
+  }
+
+  private async reconcileAllocation(allocation: NetIPAllocation): Promise<HandlerResult> {
+    const name = allocation.metadata.name;
+    const logger = this.options.logger.child({ allocation: name });
+    const validation = validateSpec(allocation.spec);
+    const provider = validation.valid ? validation.spec.provider : undefined;
+    const rawCloud = provider ? this.options.cloudFor(provider) : undefined;
+    const cloud = rawCloud && leaderGuarded(rawCloud, this.options.isLeader);
+    const scope = {
+      provider: provider ?? "gcp",
+      ...(validation.valid && validation.spec.region ? { region: validation.spec.region } : {}),
+    };
+    const deleting = allocation.metadata.deletionTimestamp !== undefined;
+
+    if (validation.valid && validation.spec.deletionPolicy === "Release" && !deleting)
+      await this.ensureFinalizer(allocation, true);
+
+    const observations = validation.valid ? await this.observe(cloud, scope, validation.spec.reservedIPs) : new Map();
+    const input = this.gather(allocation, validation, observations, cloud?.supportsAtomicReassociate ?? false);
+    const output = decide(input);
+    const applied = await new Applier({
+      kubeConfig: this.options.kubeConfig,
+      ...(cloud ? { cloud } : {}),
+      scope,
+      recorder: this.options.recorder,
+      metrics: this.options.metrics,
+      claims: this.options.claims,
+      logger,
+      isLeader: this.options.isLeader,
+    }).apply(allocation, output);
+
+    this.report(allocation, input, output, observations);
+    if (deleting && output.released && applied.failedActions === 0) await this.ensureFinalizer(allocation, false);
+    if (applied.retryable) throw applied.retryable;
+    if ("error" in observations) return { requeue: true };
+    const retryAfter = applied.retryAfterMs ?? (applied.failedActions > 0 ? 1_000 : undefined);
+    return { requeueAfterMs: Math.min(output.requeueAfterMs, retryAfter ?? Infinity) };
+  }
+
+  private async observe(
+    cloud: CloudProvider | undefined,
+    scope: { provider: CloudProviderName; region?: string },
+    ips: string[],
+  ): Promise<DecideInput["observations"]> {
+    if (!cloud) {
+      return {
+        error: { kind: "InvalidInput", message: `no ${scope.provider} cloud adapter is configured in this controller` },
+      };
+    }
+    try {
+      return await cloud.describeAddresses(scope, ips);
+    } catch (error) {
+      const cloudError = toCloudError(error, { provider: scope.provider, operation: "describeAddresses" });
+      this.options.metrics.cloudApiError(scope.provider, "describeAddresses", cloudError.kind);
+      return { error: { kind: cloudError.kind, message: cloudError.message } };
+    }
+  }
+
+  /** Builds decide's input from the caches: only the nodes and pods this allocation concerns. */
+  private gather(
+    allocation: NetIPAllocation,
+    validation: DecideInput["spec"],
+    observations: DecideInput["observations"],
+    supportsAtomicReassociate: boolean,
+  ): DecideInput {
+    const { cache, claims } = this.options;
+    const name = allocation.metadata.name;
+    const spec = validation.valid ? validation.spec : undefined;
+    const provider = spec?.provider ?? "gcp";
+    const nodes = new Map<string, NodeView>();
+    const addNode = (node: Parameters<typeof nodeView>[0] | undefined) => {
+      if (node?.metadata?.name && !nodes.has(node.metadata.name))
+        nodes.set(node.metadata.name, nodeView(node, provider));
+    };
+    if (spec) for (const node of cache.nodesMatching(spec.nodeSelector)) addNode(node);
+    if (!("error" in observations)) {
+      for (const observation of observations.values() as Iterable<AddressObservation>) {
+        if (observation.holder) addNode(cache.nodeByInstance(observation.holder.key));
+      }
+    }
+    for (const assignment of allocation.status?.assignments ?? []) {
+      if (assignment.node) addNode(cache.nodes.store.get(assignment.node));
+    }
+
+    const workload = spec?.workload;
+    const pods = workload
+      ? cache.workloadPods(workloadKey(workload.kind, workload.namespace, workload.name)).map(podView)
+      : [];
+
+    const others: OtherAllocation[] = [];
+    const occupiedByOthers = new Map(claims.claimedByOthers(name));
+    for (const other of cache.allocations.store.list()) {
+      if (other.metadata.name === name) continue;
+      others.push({
+        name: other.metadata.name,
+        createdAt: toMs(other.metadata.creationTimestamp) ?? 0,
+        ips: Array.isArray(other.spec?.reservedIPs) ? other.spec.reservedIPs : [],
+      });
+      for (const a of other.status?.assignments ?? []) {
+        if (a.node && (a.state === "Attached" || a.state === "Attaching") && !occupiedByOthers.has(a.node)) {
+          occupiedByOthers.set(a.node, { allocation: other.metadata.name, ip: a.ip });
+        }
+      }
+    }
+    // An IP removed from the spec is left where it is (never dropped implicitly), so its node is not free.
+    for (const a of allocation.status?.assignments ?? []) {
+      if (a.node && a.state === "Attached" && !spec?.reservedIPs.includes(a.ip) && !occupiedByOthers.has(a.node)) {
+        occupiedByOthers.set(a.node, { allocation: `${name} (removed ${a.ip})`, ip: a.ip });
+      }
+    }
+    if (!("error" in observations)) {
+      const holdings = new Map<string, string>();
+      for (const observation of observations.values() as Iterable<AddressObservation>) {
+        const holder = observation.holder && cache.nodeByInstance(observation.holder.key)?.metadata?.name;
+        if (holder) holdings.set(holder, observation.ip);
+      }
+      claims.sync(name, holdings);
+    }
+
+    return {
+      now: this.now(),
+      allocation: {
+        name,
+        generation: allocation.metadata.generation ?? 0,
+        createdAt: toMs(allocation.metadata.creationTimestamp) ?? 0,
+        deleting: allocation.metadata.deletionTimestamp !== undefined,
+        paused: allocation.metadata.annotations?.[PAUSED_ANNOTATION] === "true",
+        ...(allocation.status ? { previousStatus: allocation.status } : {}),
+      },
+      spec: validation,
+      dryRun: this.options.dryRun,
+      supportsAtomicReassociate,
+      nodes: [...nodes.values()],
+      pods,
+      others,
+      occupiedByOthers,
+      observations,
+    };
+  }
+
+  private report(
+    allocation: NetIPAllocation,
+    input: DecideInput,
+    output: DecideOutput,
+    observations: DecideInput["observations"],
+  ) {
+    const name = allocation.metadata.name;
+    const attachments = new Map<string, string>();
+    for (const a of output.status.assignments ?? [])
+      if (a.state === "Attached" && a.node) attachments.set(a.ip, a.node);
+    const readyNodes = input.nodes.filter(
+      (n) => n.labels["ip.ready"] === "true" && [...attachments.values()].includes(n.name),
+    );
+    this.options.metrics.reportAllocation(name, {
+      healthy: output.status.conditions?.find((c) => c.type === "Ready")?.status === "True",
+      reserved: output.status.reservedCount ?? 0,
+      attached: output.status.attachedCount ?? 0,
+      unattached: output.status.unattachedCount ?? 0,
+      eligibleNodes: output.eligibleNodes,
+      attachments,
+      readyNodes: readyNodes.map((n) => n.name),
+    });
+    for (const node of input.nodes) this.options.metrics.reportNodeCordoned(node.name, node.unschedulable);
+    // Failover latency: from the first pass that had to move an IP to the pass that sees it attached and labelled.
+    const now = this.now();
+    for (const a of output.status.assignments ?? []) {
+      const moving = a.state === "Attaching" || a.state === "Detaching";
+      if (moving && !this.moveStartedAt.has(a.ip)) this.moveStartedAt.set(a.ip, now);
+      const labelled = a.state === "Attached" && readyNodes.some((n) => n.name === a.node);
+      const startedAt = this.moveStartedAt.get(a.ip);
+      if (labelled && startedAt !== undefined && "error" in observations === false) {
+        if ((a.moves ?? 0) > 0)
+          this.options.metrics.failoverSeconds.observe({ crd_name: name }, (now - startedAt) / 1000);
+        this.moveStartedAt.delete(a.ip);
+      }
+    }
+  }
+
+  /** deletionPolicy Release holds a finalizer until its IPs are released. */
+  private async ensureFinalizer(allocation: NetIPAllocation, present: boolean): Promise<void> {
+    const finalizers = allocation.metadata.finalizers ?? [];
+    if (finalizers.includes(FINALIZER) === present) return;
+    const next = present ? [...finalizers, FINALIZER] : finalizers.filter((f) => f !== FINALIZER);
+    // A JSON patch with a test on resourceVersion: never overwrite finalizers someone else just changed.
+    await this.custom.patchClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      name: allocation.metadata.name,
+      body: [
+        { op: "test", path: "/metadata/resourceVersion", value: allocation.metadata.resourceVersion },
+        { op: finalizers.length === 0 && present ? "add" : "replace", path: "/metadata/finalizers", value: next },
+      ],
+    });
+  }
+}

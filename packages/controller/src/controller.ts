@@ -23,6 +23,10 @@ export interface ControllerOptions {
   identity?: string;
   /** Serve /healthz, /readyz, /metrics (default true). */
   serveHealth?: boolean;
+  /** Hand the lease over on stop() (default true). False behaves like a killed process: the lease expires. */
+  releaseOnStop?: boolean;
+  /** How long stop() waits for in-flight reconciles before giving up the lease anyway (default 30 s). */
+  shutdownTimeoutMs?: number;
   /** Lease timings; default derived from config.leaseDurationSeconds. */
   renewDeadlineSeconds?: number;
   retryPeriodSeconds?: number;
@@ -72,7 +76,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     name: config.leaseName,
     identity,
     leaseDurationSeconds: config.leaseDurationSeconds,
-    releaseOnCancel: true,
+    releaseOnCancel: options.releaseOnStop ?? true,
     ...(options.renewDeadlineSeconds ? { renewDeadlineSeconds: options.renewDeadlineSeconds } : {}),
     ...(options.retryPeriodSeconds ? { retryPeriodSeconds: options.retryPeriodSeconds } : {}),
   });
@@ -140,8 +144,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
     lostLeadership,
     async stop() {
       stopping = true;
-      await queue.shutdownWithDrain();
-      await workers;
+      // In-flight reconciles may finish their current step; a step that hangs does not hold the lease hostage
+      // (and once the lease is gone, the guard refuses every further cloud write).
+      const drained = Promise.all([queue.shutdownWithDrain(), workers]);
+      await Promise.race([drained, delay(options.shutdownTimeoutMs ?? 30_000)]);
       await elector.stop();
       await campaign;
       subscription.unsubscribe();
@@ -185,6 +191,10 @@ function subscribeMappers(cache: ClusterCache, index: AllocationIndex, queue: Wo
   return merge(allocations, nodes, pods)
     .pipe(mergeMap((names) => names))
     .subscribe((name) => queue.add(name));
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function nodeChanged(old: V1Node, next: V1Node): boolean {

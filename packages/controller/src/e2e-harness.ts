@@ -85,7 +85,11 @@ export class Harness {
     return new InMemoryCloudProvider(this.world, "gcp", actor);
   }
 
-  async startController(identity: string, provider = this.provider(identity)): Promise<RunningController> {
+  async startController(
+    identity: string,
+    provider = this.provider(identity),
+    { releaseOnStop = true, shutdownTimeoutMs }: { releaseOnStop?: boolean; shutdownTimeoutMs?: number } = {},
+  ): Promise<RunningController> {
     const config = {
       ...loadConfig([], {}),
       leaseName: `${this.prefix}-leader`,
@@ -102,6 +106,8 @@ export class Harness {
       identity,
       serveHealth: false,
       retryPeriodSeconds: 0.5,
+      releaseOnStop,
+      ...(shutdownTimeoutMs !== undefined ? { shutdownTimeoutMs } : {}),
     });
     this.controllers.push(controller);
     return controller;

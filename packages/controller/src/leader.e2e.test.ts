@@ -1,0 +1,64 @@
+import { waitFor } from "@ipac/testenv";
+import { Harness } from "./e2e-harness.js";
+
+const IPS = ["192.0.2.10", "192.0.2.11"];
+
+describe("controller replicas and leader election", () => {
+  const h = new Harness(`ldr-${Date.now().toString(36)}`);
+  const name = `${h.prefix}-app`;
+
+  beforeAll(async () => {
+    await h.setUp();
+    await h.addNodes(["a", "b", "c", "d"]);
+    h.reserve(IPS);
+  });
+
+  afterAll(async () => {
+    await h.deleteAllocation(name).catch(() => undefined);
+    await h.tearDown();
+  });
+
+  it("lets one replica write; a leader killed between detach and attach hands over and the next one converges", async () => {
+    const firstProvider = h.provider("replica-1");
+    // Killed processes neither release the lease nor finish their reconcile.
+    const first = await h.startController("replica-1", firstProvider, { releaseOnStop: false, shutdownTimeoutMs: 0 });
+    await waitFor("replica-1 leads", () => (first.isLeader() ? true : undefined));
+    const secondProvider = h.provider("replica-2");
+    const second = await h.startController("replica-2", secondProvider);
+    await h.createAllocation(name, { reservedIPs: IPS });
+    const holders = await h.waitConverged(name, IPS);
+    expect(second.isLeader()).toBe(false);
+    expect(new Set(h.world.history.map((e) => e.actor))).toEqual(new Set(["replica-1"]));
+    expect(secondProvider.calls).toEqual({ describeAddresses: 0, attach: 0, detach: 0 });
+
+    // Freeze replica-1 inside the move of one IP: after its detach, before its attach (GCP moves in two steps).
+    const [ip, from] = Object.entries(holders)[0]!;
+    let release!: (error: Error) => void;
+    firstProvider.beforeWrite = (operation, target) =>
+      operation === "attach" && target === ip ? new Promise<void>((_, reject) => (release = reject)) : undefined;
+    await h.nodes.cordon(from);
+    await waitFor("replica-1 frozen after its detach", () => (release !== undefined ? true : undefined));
+    expect(h.world.holderOf(ip)).toBeUndefined();
+
+    const killedAt = Date.now();
+    await first.stop();
+    await waitFor("replica-2 leads", () => (second.isLeader() ? true : undefined), { timeoutMs: 15_000 });
+    const handoverMs = Date.now() - killedAt;
+    const converged = await h.waitConverged(name, IPS);
+    const convergedMs = Date.now() - killedAt;
+    console.log(
+      `leader killed mid-move: handover after ${handoverMs} ms (lease 4 s), converged after ${convergedMs} ms`,
+    );
+    expect(handoverMs).toBeLessThan(4_000 + 1_500);
+    expect(converged[ip]).not.toBe(from);
+    expect(h.world.ipsOnTwoInstances()).toEqual([]);
+    expect(secondProvider.calls.attach).toBeGreaterThan(0);
+
+    // The frozen ex-leader wakes up: its write fails, and it writes nothing more.
+    const writesBefore = h.world.history.length;
+    release(new Error("process was killed"));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(h.world.history.slice(writesBefore).filter((e) => e.actor === "replica-1")).toEqual([]);
+    await h.nodes.uncordon(from);
+  });
+});

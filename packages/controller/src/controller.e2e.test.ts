@@ -72,6 +72,13 @@ describe("controller end to end (real control plane, in-memory cloud)", () => {
       .split("\n")[1]!
       .split(/\s{2,}/);
     expect([row[1], row[2], row[3], row[4], row[6]]).toEqual(["gcp", "2", "2", "True", "0"]);
+    const described = await promisify(execFile)(kubectl!, ["describe", "netipallocation", name], {
+      env: { ...process.env, KUBECONFIG: h.cp.kubeconfigPath },
+    });
+    expect(described.stdout).toMatch(
+      /Normal\s+IPAttached\s+.*ip-address-controller\s+attached 198\.51\.100\.\d to node/,
+    );
+    if (process.env.IPAC_SHOW_KUBECTL) console.log(`${stdout}\n${described.stdout}`);
   });
 
   it("keeps the IP of a cordoned node while workload pods run there", async () => {

@@ -4,10 +4,10 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node/bin:$(CURDIR)/.tools/pnpm/bin:$(PATH)
 
-.PHONY: test demo bootstrap control-plane build generate lint unit e2e bench clean
+.PHONY: test demo bootstrap control-plane tools build generate lint unit e2e bench clean
 
 ## test: everything CI runs: type-check, lint + format check, unit and e2e tests against a real control plane
-test: bootstrap control-plane
+test: bootstrap control-plane tools
 	pnpm exec tsc -b
 	pnpm exec eslint .
 	pnpm exec prettier --check .
@@ -26,12 +26,16 @@ bench: bootstrap control-plane build
 control-plane:
 	@bash hack/build-control-plane.sh >/dev/null
 
+tools:
+	@bash hack/install-tools.sh >/dev/null
+
 build: bootstrap
 	pnpm exec tsc -b
 
 ## generate: regenerate deploy/crds from packages/api (a unit test fails when they drift)
 generate: build
 	node packages/api/dist/generate-crd.js
+	bash hack/generate-manifests.sh
 
 lint: bootstrap
 	pnpm exec eslint . && pnpm exec prettier --check .

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { CRD_FILE, renderCRD } from "./generate-crd.js";
+import { CRD_FILES, renderCRD } from "./generate-crd.js";
 
-describe("deploy/crds", () => {
-  it("matches the schema in packages/api (run `make generate` after changing it)", () => {
-    expect(readFileSync(CRD_FILE, "utf8")).toBe(renderCRD());
+describe("the committed CRD (deploy/crds and the chart's crds/)", () => {
+  it.each(CRD_FILES)("%s matches the schema in packages/api (run `make generate` after changing it)", (file) => {
+    expect(readFileSync(file, "utf8")).toBe(renderCRD());
   });
 });

@@ -4,10 +4,13 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { stringify } from "yaml";
 import { netIPAllocationCRD } from "./crd.js";
 
-export const CRD_FILE = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  "../../../deploy/crds/netinfra.darkbrains.com_netipallocations.yaml",
-);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const FILE_NAME = "netinfra.darkbrains.com_netipallocations.yaml";
+/** Where the CRD is committed: the plain manifests and the Helm chart. */
+export const CRD_FILES = [
+  resolve(root, "deploy/crds", FILE_NAME),
+  resolve(root, "charts/ip-address-controller/crds", FILE_NAME),
+];
 
 /** The CRD as committed under deploy/crds (and, later, the chart). */
 export function renderCRD(): string {
@@ -16,6 +19,8 @@ export function renderCRD(): string {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  writeFileSync(CRD_FILE, renderCRD());
-  console.log(`wrote ${CRD_FILE}`);
+  for (const file of CRD_FILES) {
+    writeFileSync(file, renderCRD());
+    console.log(`wrote ${file}`);
+  }
 }

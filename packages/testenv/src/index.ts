@@ -5,3 +5,4 @@ export { sharedControlPlane, type SharedControlPlane } from "./shared.js";
 export { default as stopSharedControlPlanes } from "./shared-state.js";
 export { waitFor } from "./wait.js";
 export { freePort } from "./ports.js";
+export { chartTools, run, type ChartTools } from "./tools.js";

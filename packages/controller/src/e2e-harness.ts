@@ -22,7 +22,7 @@ import {
   type KubeConfig,
   type V1Node,
 } from "@kubernetes/client-node";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import { loadConfig } from "./config.js";
 import { startController, type RunningController } from "./controller.js";
 
@@ -88,21 +88,29 @@ export class Harness {
   async startController(
     identity: string,
     provider = this.provider(identity),
-    { releaseOnStop = true, shutdownTimeoutMs }: { releaseOnStop?: boolean; shutdownTimeoutMs?: number } = {},
+    options: {
+      releaseOnStop?: boolean;
+      shutdownTimeoutMs?: number;
+      /** Credentials the controller runs with (default: the control plane's admin). */
+      kubeConfig?: KubeConfig;
+      leaseNamespace?: string;
+      logger?: Logger;
+    } = {},
   ): Promise<RunningController> {
+    const { releaseOnStop = true, shutdownTimeoutMs } = options;
     const config = {
       ...loadConfig([], {}),
       leaseName: `${this.prefix}-leader`,
-      leaseNamespace: "default",
+      leaseNamespace: options.leaseNamespace ?? "default",
       leaseDurationSeconds: 4,
       podName: identity,
       maxConcurrentReconciles: 4,
     };
     const controller = await startController({
-      kubeConfig: this.kc,
+      kubeConfig: options.kubeConfig ?? this.kc,
       config,
       cloudFor: (p) => (p === "gcp" ? provider : undefined),
-      logger: pino({ level: process.env.IPAC_TEST_LOG ?? "silent" }),
+      logger: options.logger ?? pino({ level: process.env.IPAC_TEST_LOG ?? "silent" }),
       identity,
       serveHealth: false,
       retryPeriodSeconds: 0.5,

@@ -57,6 +57,14 @@ export class World {
     this.addresses.set(address.ip, { ...address });
   }
 
+  listInstances(): IterableIterator<WorldInstance> {
+    return this.instances.values();
+  }
+
+  listAddresses(): IterableIterator<WorldAddress> {
+    return this.addresses.values();
+  }
+
   instance(key: string): WorldInstance | undefined {
     return this.instances.get(key);
   }

@@ -6,3 +6,4 @@ export { default as stopSharedControlPlanes } from "./shared-state.js";
 export { waitFor } from "./wait.js";
 export { freePort } from "./ports.js";
 export { chartTools, run, type ChartTools } from "./tools.js";
+export { startMoto, type MotoServer } from "./moto.js";

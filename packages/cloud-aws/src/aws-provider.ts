@@ -1,0 +1,145 @@
+import {
+  AssociateAddressCommand,
+  DescribeAddressesCommand,
+  DisassociateAddressCommand,
+  EC2Client,
+  type Address,
+  type EC2ClientConfig,
+} from "@aws-sdk/client-ec2";
+import {
+  CloudError,
+  awsInstanceKey,
+  type AddressObservation,
+  type AddressScope,
+  type CloudProvider,
+  type InstanceRef,
+} from "@ipac/cloud";
+import { ec2Error } from "./errors.js";
+
+/** The EC2 calls this adapter makes: the IAM policy in the README grants exactly these. */
+export const AWS_IAM_ACTIONS = ["ec2:DescribeAddresses", "ec2:AssociateAddress", "ec2:DisassociateAddress"] as const;
+
+export interface AwsProviderOptions {
+  region?: string;
+  /** Overrides for tests or private endpoints; AWS_ENDPOINT_URL_EC2 also works, as in every AWS SDK. */
+  client?: EC2ClientConfig;
+  /** Per-call timeout. */
+  timeoutMs?: number;
+}
+
+/**
+ * Elastic IPs on the official SDK: one DescribeAddresses per reconcile (filtered by public IP, so unknown IPs
+ * are simply absent), AssociateAddress by allocation id (AllowReassociation makes a move atomic), and
+ * DisassociateAddress by association id. Credentials come from the SDK's default chain (env, IRSA, EKS Pod
+ * Identity, instance profile).
+ */
+export class AwsCloudProvider implements CloudProvider {
+  readonly name = "aws" as const;
+  readonly supportsAtomicReassociate = true;
+  private readonly clients = new Map<string, EC2Client>();
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: AwsProviderOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  /** One SDK client per region (an allocation's spec.cloud.region; else the SDK's default region). */
+  clientFor(region: string | undefined): EC2Client {
+    const key = region ?? this.options.region ?? "";
+    let client = this.clients.get(key);
+    if (!client) {
+      const resolved = region ?? this.options.region;
+      client = new EC2Client({ ...(resolved ? { region: resolved } : {}), maxAttempts: 2, ...this.options.client });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  destroy(): void {
+    for (const client of this.clients.values()) client.destroy();
+    this.clients.clear();
+  }
+
+  async describeAddresses(scope: AddressScope, ips: readonly string[]): Promise<Map<string, AddressObservation>> {
+    const found = await this.find(scope, ips, "DescribeAddresses");
+    return new Map(
+      ips.map((ip): [string, AddressObservation] => {
+        const address = found.get(ip);
+        if (!address) return [ip, { ip, reserved: false }];
+        return [
+          ip,
+          {
+            ip,
+            reserved: true,
+            ...(address.InstanceId
+              ? { holder: { key: awsInstanceKey(address.InstanceId), name: address.InstanceId } }
+              : {}),
+          },
+        ];
+      }),
+    );
+  }
+
+  async attach(
+    scope: AddressScope,
+    ip: string,
+    instance: InstanceRef,
+    options: { reassociate?: boolean } = {},
+  ): Promise<void> {
+    const address = await this.findOne(scope, ip, "AssociateAddress");
+    if (address.InstanceId === instance.name) return; // already there: repeating is a no-op
+    await this.send(
+      new AssociateAddressCommand({
+        AllocationId: address.AllocationId,
+        InstanceId: instance.name,
+        AllowReassociation: options.reassociate === true,
+      }),
+      "AssociateAddress",
+      scope,
+    );
+  }
+
+  async detach(scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {
+    const address = await this.findOne(scope, ip, "DisassociateAddress");
+    if (address.InstanceId !== instance.name || !address.AssociationId) return; // not (or no longer) there
+    try {
+      await this.send(
+        new DisassociateAddressCommand({ AssociationId: address.AssociationId }),
+        "DisassociateAddress",
+        scope,
+      );
+    } catch (error) {
+      if ((error as CloudError).kind !== "NotFound") throw error; // someone detached it meanwhile: done
+    }
+  }
+
+  private async findOne(scope: AddressScope, ip: string, operation: string): Promise<Address> {
+    const address = (await this.find(scope, [ip], operation)).get(ip);
+    if (!address)
+      throw new CloudError("NotFound", `no Elastic IP ${ip} in this account and region`, {
+        provider: "aws",
+        operation,
+      });
+    return address;
+  }
+
+  private async find(scope: AddressScope, ips: readonly string[], operation: string): Promise<Map<string, Address>> {
+    const command = new DescribeAddressesCommand({ Filters: [{ Name: "public-ip", Values: [...ips] }] });
+    const result = await this.send<{ Addresses?: Address[] }>(command, operation, scope);
+    return new Map((result.Addresses ?? []).map((a) => [a.PublicIp!, a]));
+  }
+
+  /** Every call has a deadline; failures come out classified. */
+  private async send<Output>(
+    command: { readonly input: unknown },
+    operation: string,
+    scope: AddressScope,
+  ): Promise<Output> {
+    try {
+      const client = this.clientFor(scope.region);
+      return (await client.send(command as never, { abortSignal: AbortSignal.timeout(this.timeoutMs) })) as Output;
+    } catch (error) {
+      throw ec2Error(error, operation);
+    }
+  }
+}

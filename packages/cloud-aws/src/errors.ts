@@ -1,0 +1,27 @@
+import { CloudError, toCloudError, type CloudErrorKind } from "@ipac/cloud";
+
+// EC2 error codes (the SDK puts them in error.name) → the controller's error classes.
+const KINDS: [RegExp, CloudErrorKind][] = [
+  [/^Resource\.AlreadyAssociated$/, "Conflict"],
+  [/\.NotFound$|^InvalidInstanceID\.Malformed$|^InvalidAllocationID\.Malformed$/, "NotFound"],
+  [/^(RequestLimitExceeded|Throttling|ThrottlingException|RequestThrottled)$/, "RateLimited"],
+  [/^(UnauthorizedOperation|AuthFailure|AccessDenied|OptInRequired|Blocked)/, "Permission"],
+  [/^(InvalidParameter|MissingParameter|InvalidInput|IncorrectInstanceState|InvalidState)/, "InvalidInput"],
+  [/^(InternalError|InternalFailure|ServiceUnavailable|Unavailable)$/, "Transient"],
+];
+
+export function ec2Error(error: unknown, operation: string): CloudError {
+  const name = (error as { name?: string }).name ?? "";
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const message = error instanceof Error ? `${name}: ${error.message}` : String(error);
+  const kind =
+    KINDS.find(([pattern]) => pattern.test(name))?.[1] ??
+    (status !== undefined && status >= 500 ? "Transient" : undefined);
+  if (!kind) return toCloudError(error, { provider: "aws", operation });
+  return new CloudError(kind, message, {
+    provider: "aws",
+    operation,
+    cause: error,
+    ...(kind === "RateLimited" ? { retryAfterMs: 1_000 } : {}),
+  });
+}

@@ -10,7 +10,8 @@ import {
   type NetIPAllocation,
   type NetIPAllocationSpec,
 } from "@ipac/api";
-import { InMemoryCloudProvider, World, gceInstanceKey } from "@ipac/cloud";
+import { createHash } from "node:crypto";
+import { InMemoryCloudProvider, World, awsInstanceKey, gceInstanceKey } from "@ipac/cloud";
 import { SimulatedNodes, sharedControlPlane, waitFor, type SharedControlPlane } from "@ipac/testenv";
 import {
   AppsV1Api,
@@ -36,6 +37,8 @@ export class Harness {
   nodes!: SimulatedNodes;
   readonly world = new World();
   readonly controllers: RunningController[] = [];
+  /** Cloud instance name → node name (they differ on AWS). */
+  private readonly nodeOfInstance = new Map<string, string>();
   /** Node label that keeps this test's nodes apart from other tests' in the shared cluster. */
   readonly poolLabel: Record<string, string>;
 
@@ -60,25 +63,31 @@ export class Harness {
     return `${this.prefix}-${short}`;
   }
 
-  /** Creates Ready simulated nodes and their cloud instances (each with an ephemeral IP). */
-  async addNodes(shorts: string[], zone = "zone-a", extraLabels: Record<string, string> = {}): Promise<void> {
+  /** Creates Ready simulated nodes and their cloud instances (GCE VMs, or EC2 instances with `aws`). */
+  async addNodes(
+    shorts: string[],
+    zone = "zone-a",
+    extraLabels: Record<string, string> = {},
+    provider: "gcp" | "aws" = "gcp",
+  ): Promise<void> {
     await this.nodes.createReady(
       shorts.map((short) => {
         const name = this.nodeName(short);
-        this.world.addInstance({
-          key: gceInstanceKey("proj", zone, name),
-          provider: "gcp",
-          name,
-          zone,
-          ephemeralIP: "203.0.113.1",
-        });
-        return { name, zone, providerID: `gce://proj/${zone}/${name}`, labels: { ...this.poolLabel, ...extraLabels } };
+        const instanceId = `i-${createHash("sha256").update(name).digest("hex").slice(0, 17)}`;
+        const instance =
+          provider === "aws"
+            ? { key: awsInstanceKey(instanceId), name: instanceId, providerID: `aws:///${zone}/${instanceId}` }
+            : { key: gceInstanceKey("proj", zone, name), name, providerID: `gce://proj/${zone}/${name}` };
+        this.world.addInstance({ key: instance.key, provider, name: instance.name, zone, ephemeralIP: "203.0.113.1" });
+        this.nodeOfInstance.set(instance.name, name);
+        return { name, zone, providerID: instance.providerID, labels: { ...this.poolLabel, ...extraLabels } };
       }),
     );
   }
 
-  reserve(ips: string[]): void {
-    for (const ip of ips) this.world.reserveAddress({ ip, provider: "gcp", region: "region-1" });
+  reserve(ips: string[], provider: "gcp" | "aws" = "gcp"): void {
+    for (const ip of ips)
+      this.world.reserveAddress({ ip, provider, region: provider === "aws" ? "us-east-1" : "region-1" });
   }
 
   provider(actor = "controller"): InMemoryCloudProvider {
@@ -160,9 +169,14 @@ export class Harness {
     await this.custom.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name });
   }
 
-  /** ip → node name, as the cloud sees it. */
+  /** ip → node name holding it, as the cloud sees it (an instance that is no node of this test: its name). */
   holders(ips: string[]): Record<string, string | undefined> {
-    return Object.fromEntries(ips.map((ip) => [ip, this.world.holderOf(ip)?.name]));
+    return Object.fromEntries(
+      ips.map((ip) => {
+        const instance = this.world.holderOf(ip)?.name;
+        return [ip, instance && (this.nodeOfInstance.get(instance) ?? instance)];
+      }),
+    );
   }
 
   async node(short: string): Promise<V1Node> {

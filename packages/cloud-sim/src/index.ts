@@ -1,2 +1,3 @@
 export { Ec2Front } from "./aws/ec2-front.js";
+export { ComputeFront } from "./gcp/compute-front.js";
 export { Faults } from "./faults.js";

@@ -1,0 +1,206 @@
+import { AddressesClient, InstancesClient, ZoneOperationsClient, type protos } from "@google-cloud/compute";
+import {
+  CloudError,
+  gceInstanceKey,
+  type AddressObservation,
+  type AddressScope,
+  type CloudProvider,
+  type InstanceRef,
+} from "@ipac/cloud";
+import { gcpError } from "./errors.js";
+
+type IAddress = protos.google.cloud.compute.v1.IAddress;
+type IOperation = protos.google.cloud.compute.v1.IOperation;
+
+/** The Compute Engine permissions this adapter uses: the README's IAM role grants exactly these. */
+export const GCP_IAM_PERMISSIONS = [
+  "compute.addresses.list",
+  "compute.addresses.use",
+  "compute.instances.get",
+  "compute.instances.addAccessConfig",
+  "compute.instances.deleteAccessConfig",
+  "compute.subnetworks.useExternalIp",
+  "compute.zoneOperations.get",
+] as const;
+
+export interface GcpProviderOptions {
+  /** Project of the reserved addresses; default GOOGLE_CLOUD_PROJECT, else the credentials' project. */
+  project?: string;
+  /** Client options for tests and private endpoints: apiEndpoint, port, protocol, authClient. */
+  clientOptions?: ConstructorParameters<typeof InstancesClient>[0];
+  timeoutMs?: number;
+  /** How long to wait for a zonal Operation before giving up (the next reconcile reads the outcome). */
+  operationTimeoutMs?: number;
+}
+
+const SELF_LINK = /\/projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/;
+const ACCESS_CONFIG = "external-nat";
+
+/**
+ * Static external IPs on Compute Engine with the official client: one addresses.list per reconcile (the region's
+ * static addresses, or aggregatedList without a region); attach = delete the NIC's access config (its ephemeral IP)
+ * then addAccessConfig with the static natIP, waiting on both zonal Operations; detach = delete it and give the
+ * node an ephemeral IP back. Refuses to replace an instance's current IP when that IP is itself a static address.
+ */
+export class GcpCloudProvider implements CloudProvider {
+  readonly name = "gcp" as const;
+  readonly supportsAtomicReassociate = false;
+  readonly instances: InstancesClient;
+  readonly addresses: AddressesClient;
+  readonly operations: ZoneOperationsClient;
+  private readonly timeoutMs: number;
+  private readonly operationTimeoutMs: number;
+
+  constructor(private readonly options: GcpProviderOptions = {}) {
+    const clientOptions = options.clientOptions ?? {};
+    this.instances = new InstancesClient(clientOptions);
+    this.addresses = new AddressesClient(clientOptions);
+    this.operations = new ZoneOperationsClient(clientOptions);
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.operationTimeoutMs = options.operationTimeoutMs ?? 120_000;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.instances.close(), this.addresses.close(), this.operations.close()]);
+  }
+
+  async describeAddresses(scope: AddressScope, ips: readonly string[]): Promise<Map<string, AddressObservation>> {
+    const byIP = await this.staticAddresses(scope.region);
+    return new Map(
+      ips.map((ip): [string, AddressObservation] => {
+        const address = byIP.get(ip);
+        if (!address) return [ip, { ip, reserved: false }];
+        const user = address.users?.map((u) => SELF_LINK.exec(u)).find(Boolean);
+        const holder = user
+          ? { key: gceInstanceKey(user[1]!, user[2]!, user[3]!), name: user[3]!, zone: user[2]! }
+          : undefined;
+        return [ip, { ip, reserved: true, ...(holder ? { holder } : {}) }];
+      }),
+    );
+  }
+
+  async attach(scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {
+    const where = this.where(instance);
+    const current = await this.currentAccessConfig(where);
+    if (current?.natIP === ip) return; // already there: repeating is a no-op
+    if (current?.natIP) {
+      const statics = await this.staticAddresses(regionOf(where.zone));
+      if (statics.has(current.natIP)) {
+        throw new CloudError(
+          "Conflict",
+          `instance ${instance.name} holds static address ${current.natIP}; not replacing it`,
+          {
+            provider: "gcp",
+            operation: "addAccessConfig",
+          },
+        );
+      }
+    }
+    if (current) await this.deleteAccessConfig(where, current.name ?? ACCESS_CONFIG);
+    await this.addAccessConfig(where, ip);
+    void scope;
+  }
+
+  async detach(_scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {
+    const where = this.where(instance);
+    const current = await this.currentAccessConfig(where);
+    if (current?.natIP !== ip) return; // not (or no longer) there
+    await this.deleteAccessConfig(where, current.name ?? ACCESS_CONFIG);
+    // Give the node an ephemeral IP back, so it keeps its egress.
+    await this.addAccessConfig(where, undefined);
+  }
+
+  private where(instance: InstanceRef) {
+    if (!instance.account || !instance.zone)
+      throw new CloudError("InvalidInput", `instance ${instance.key} has no project or zone`);
+    return { project: instance.account, zone: instance.zone, instance: instance.name };
+  }
+
+  private async currentAccessConfig(where: { project: string; zone: string; instance: string }) {
+    const [vm] = await this.call("instances.get", () => this.instances.get(where, { timeout: this.timeoutMs }));
+    return vm.networkInterfaces?.[0]?.accessConfigs?.[0];
+  }
+
+  private async deleteAccessConfig(where: { project: string; zone: string; instance: string }, accessConfig: string) {
+    const response = await this.call("instances.deleteAccessConfig", () =>
+      this.instances.deleteAccessConfig(
+        { ...where, accessConfig, networkInterface: "nic0" },
+        { timeout: this.timeoutMs },
+      ),
+    );
+    await this.waitFor(where, operationOf(response), "instances.deleteAccessConfig");
+  }
+
+  private async addAccessConfig(where: { project: string; zone: string; instance: string }, natIP: string | undefined) {
+    const accessConfigResource = { name: ACCESS_CONFIG, type: "ONE_TO_ONE_NAT", ...(natIP ? { natIP } : {}) };
+    const response = await this.call("instances.addAccessConfig", () =>
+      this.instances.addAccessConfig(
+        { ...where, networkInterface: "nic0", accessConfigResource },
+        { timeout: this.timeoutMs },
+      ),
+    );
+    await this.waitFor(where, operationOf(response), "instances.addAccessConfig");
+  }
+
+  /** Waits on a zonal Operation; a DONE operation can still carry an error. */
+  private async waitFor(where: { project: string; zone: string }, operation: IOperation | undefined, label: string) {
+    let current = operation;
+    const deadline = Date.now() + this.operationTimeoutMs;
+    while (current?.status !== "DONE") {
+      if (!current?.name)
+        throw new CloudError("Transient", `${label}: no operation returned`, { provider: "gcp", operation: label });
+      if (Date.now() > deadline)
+        throw new CloudError("Transient", `${label}: operation ${current.name} still ${current.status}`, {
+          provider: "gcp",
+          operation: label,
+        });
+      const name = current.name;
+      [current] = await this.call("zoneOperations.wait", () =>
+        this.operations.wait(
+          { project: where.project, zone: where.zone, operation: name },
+          { timeout: this.timeoutMs },
+        ),
+      );
+    }
+    const failure = current.error?.errors?.[0];
+    if (failure)
+      throw gcpError(Object.assign(new Error(`${label}: ${failure.code}: ${failure.message}`), { code: 400 }), label);
+  }
+
+  private async staticAddresses(region: string | undefined): Promise<Map<string, IAddress>> {
+    const project = await this.project();
+    const addresses: IAddress[] = [];
+    if (region) {
+      const [list] = await this.call("addresses.list", () =>
+        this.addresses.list({ project, region }, { timeout: this.timeoutMs, autoPaginate: true }),
+      );
+      addresses.push(...list);
+    } else {
+      for await (const [, scoped] of this.addresses.aggregatedListAsync({ project }, { timeout: this.timeoutMs })) {
+        addresses.push(...(scoped.addresses ?? []));
+      }
+    }
+    return new Map(addresses.filter((a) => a.address).map((a) => [a.address!, a]));
+  }
+
+  private async project(): Promise<string> {
+    return this.options.project ?? process.env.GOOGLE_CLOUD_PROJECT ?? (await this.addresses.getProjectId());
+  }
+
+  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw gcpError(error, operation);
+    }
+  }
+}
+
+function operationOf(response: unknown): IOperation | undefined {
+  const [lro, raw] = response as [{ latestResponse?: IOperation; name?: string } | undefined, IOperation | undefined];
+  return lro?.latestResponse ?? raw ?? (lro as IOperation | undefined);
+}
+
+function regionOf(zone: string): string {
+  return zone.replace(/-[a-z]$/, "");
+}

@@ -1,24 +1,49 @@
 import type { CloudProviderName } from "@ipac/api";
 import type { CloudProvider } from "@ipac/cloud";
 import { AwsCloudProvider } from "@ipac/cloud-aws";
+import { GcpCloudProvider } from "@ipac/cloud-gcp";
 import type { Logger } from "pino";
 
 /**
- * The cloud adapters this build carries, created on first use. AWS uses the SDK's default credential chain and
- * honours AWS_REGION and AWS_ENDPOINT_URL_EC2. The GCP and Azure adapters are not built yet: their allocations
- * report a CloudError condition naming the missing adapter, and nothing is touched.
+ * The cloud adapters this build carries, created on first use, each with its ecosystem's credentials:
+ * - gcp: Application Default Credentials (GKE Workload Identity, GOOGLE_APPLICATION_CREDENTIALS); project from
+ *   GOOGLE_CLOUD_PROJECT or the credentials; GCP_COMPUTE_ENDPOINT (e.g. https://compute.internal:443) overrides
+ *   the API endpoint for private endpoints and tests.
+ * - aws: the SDK's default chain (IRSA, EKS Pod Identity, instance profile, env); AWS_REGION, AWS_ENDPOINT_URL_EC2.
+ * The Azure adapter is not built yet: its allocations report a CloudError condition, and nothing is touched.
  */
 export function cloudProviderFactory(logger: Logger): (provider: CloudProviderName) => CloudProvider | undefined {
   const providers = new Map<CloudProviderName, CloudProvider | undefined>();
   return (provider) => {
     if (!providers.has(provider)) {
-      const created =
-        provider === "aws"
-          ? new AwsCloudProvider({ ...(process.env.AWS_REGION ? { region: process.env.AWS_REGION } : {}) })
-          : undefined;
+      const created = create(provider);
       if (!created) logger.error({ provider }, "no cloud adapter for this provider in this build");
       providers.set(provider, created);
     }
     return providers.get(provider);
   };
+}
+
+function create(provider: CloudProviderName): CloudProvider | undefined {
+  const env = process.env;
+  switch (provider) {
+    case "aws":
+      return new AwsCloudProvider({ ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}) });
+    case "gcp": {
+      const endpoint = env.GCP_COMPUTE_ENDPOINT ? new URL(env.GCP_COMPUTE_ENDPOINT) : undefined;
+      const clientOptions = endpoint
+        ? {
+            apiEndpoint: endpoint.hostname,
+            port: Number(endpoint.port || (endpoint.protocol === "http:" ? 80 : 443)),
+            protocol: endpoint.protocol.replace(":", ""),
+          }
+        : {};
+      return new GcpCloudProvider({
+        ...(env.GOOGLE_CLOUD_PROJECT ? { project: env.GOOGLE_CLOUD_PROJECT } : {}),
+        clientOptions,
+      });
+    }
+    case "azure":
+      return undefined;
+  }
 }

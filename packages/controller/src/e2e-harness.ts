@@ -78,16 +78,26 @@ export class Harness {
           provider === "aws"
             ? { key: awsInstanceKey(instanceId), name: instanceId, providerID: `aws:///${zone}/${instanceId}` }
             : { key: gceInstanceKey("proj", zone, name), name, providerID: `gce://proj/${zone}/${name}` };
-        this.world.addInstance({ key: instance.key, provider, name: instance.name, zone, ephemeralIP: "203.0.113.1" });
+        this.world.addInstance({
+          key: instance.key,
+          provider,
+          name: instance.name,
+          zone,
+          ephemeralIP: "203.0.113.1",
+          ...(provider === "gcp" ? { account: "proj" } : {}),
+        });
         this.nodeOfInstance.set(instance.name, name);
         return { name, zone, providerID: instance.providerID, labels: { ...this.poolLabel, ...extraLabels } };
       }),
     );
   }
 
-  reserve(ips: string[], provider: "gcp" | "aws" = "gcp"): void {
-    for (const ip of ips)
-      this.world.reserveAddress({ ip, provider, region: provider === "aws" ? "us-east-1" : "region-1" });
+  reserve(
+    ips: string[],
+    provider: "gcp" | "aws" = "gcp",
+    region = provider === "aws" ? "us-east-1" : "region-1",
+  ): void {
+    for (const ip of ips) this.world.reserveAddress({ ip, provider, region });
   }
 
   provider(actor = "controller"): InMemoryCloudProvider {

@@ -38,12 +38,18 @@ interface Operation {
 export class ComputeFront {
   readonly faults = new Faults();
   operationDelayMs = 0;
+  /** Called with each API operation before it runs; may throw or hang (e.g. to kill a client mid-move). */
+  beforeOperation?: (operation: string) => Promise<void> | void;
   private readonly server: Server;
   private readonly operations = new Map<string, Operation>();
   /** Instances whose NIC has no access config at all (after a delete, before an add). */
   private readonly withoutAccessConfig = new Set<string>();
 
-  constructor(private readonly world: World) {
+  constructor(
+    private readonly world: World,
+    /** The project the metadata server reports. */
+    private readonly project = "proj",
+  ) {
     this.server = createServer((request, response) => void this.handle(request, response));
   }
 
@@ -61,9 +67,11 @@ export class ComputeFront {
     let body = "";
     for await (const chunk of request) body += chunk;
     const url = new URL(request.url ?? "/", "http://localhost");
+    if (url.pathname.startsWith("/computeMetadata/")) return this.metadata(request, url.pathname, response);
     const path = url.pathname.replace(/^\/compute\/v1\//, "").split("/");
     try {
       const route = this.route(request.method ?? "GET", path);
+      await this.beforeOperation?.(route.operation);
       const fault = await this.faults.enter(route.operation);
       if (fault) throw new ApiError(fault.status, fault.code, `injected ${fault.code}`);
       const result = await route.run(url.searchParams, body ? (JSON.parse(body) as Record<string, unknown>) : {});
@@ -91,6 +99,32 @@ export class ComputeFront {
         }),
       );
     }
+  }
+
+  /**
+   * The GCE metadata server's token and project endpoints, so google-auth-library's Application Default
+   * Credentials work unchanged (GCE_METADATA_HOST points them here), as on GKE with Workload Identity.
+   */
+  private metadata(request: IncomingMessage, path: string, response: ServerResponse): void {
+    const headers = { "metadata-flavor": "Google", "content-type": "application/json" };
+    if (request.headers["metadata-flavor"] !== "Google") {
+      response.writeHead(403, headers);
+      response.end("Missing Metadata-Flavor: Google header");
+      return;
+    }
+    const answers: Record<string, string> = {
+      "/computeMetadata/v1/instance": "{}",
+      "/computeMetadata/v1/instance/": "{}",
+      "/computeMetadata/v1/project/project-id": this.project,
+      "/computeMetadata/v1/instance/service-accounts/default/token": JSON.stringify({
+        access_token: "sim-token",
+        expires_in: 3600,
+        token_type: "Bearer",
+      }),
+    };
+    const answer = answers[path];
+    response.writeHead(answer === undefined ? 404 : 200, headers);
+    response.end(answer ?? "not found");
   }
 
   private route(

@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ComputeFront } from "@ipac/cloud-sim";
+import { freePort, waitFor } from "@ipac/testenv";
+import { Harness } from "./e2e-harness.js";
+
+const main = resolve(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
+const IPS = ["34.120.0.1", "34.120.0.2"];
+
+// The controller process as in production on GCP: Application Default Credentials through the (simulated) GCE
+// metadata server, the Compute API at GCP_COMPUTE_ENDPOINT; moves take two zonal Operations.
+describe("controller process on GCP (cloud-sim Compute front)", () => {
+  const h = new Harness(`gcp-${Date.now().toString(36)}`);
+  const name = `${h.prefix}-app`;
+  const front = new ComputeFront(h.world, "proj");
+  const processes: { child: ChildProcess; exited: Promise<unknown> }[] = [];
+  let endpoint = "";
+
+  async function startProcess(id: string) {
+    const child = spawn("node", [main], {
+      env: {
+        ...process.env,
+        KUBECONFIG: h.cp.kubeconfigPath,
+        METRICS_PORT: String(await freePort()),
+        LEASE_NAME: `${h.prefix}-leader`,
+        LEASE_NAMESPACE: "default",
+        LEASE_DURATION: "4",
+        POD_NAME: id,
+        GCE_METADATA_HOST: endpoint.replace("http://", ""),
+        GCP_COMPUTE_ENDPOINT: endpoint,
+        GOOGLE_APPLICATION_CREDENTIALS: "",
+        LOG_LEVEL: process.env.IPAC_TEST_LOG ?? "error",
+      },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    const exited = new Promise((resolveExit) => child.once("exit", resolveExit));
+    processes.push({ child, exited });
+    return { child, exited };
+  }
+
+  beforeAll(async () => {
+    await h.setUp();
+    const { host, port } = await front.listen();
+    endpoint = `http://${host}:${port}`;
+    await h.addNodes(["a", "b", "c"], "us-west1-a");
+    h.reserve(IPS, "gcp", "us-west1");
+  });
+
+  afterAll(async () => {
+    for (const p of processes) p.child.kill("SIGTERM");
+    await Promise.all(processes.map((p) => p.exited));
+    await h.deleteAllocation(name).catch(() => undefined);
+    await front.close();
+    await h.tearDown();
+  });
+
+  it("attaches, moves a drained node's IP, and converges after the leader is killed between delete and add", async () => {
+    const first = await startProcess(`${h.prefix}-0`);
+    await h.createAllocation(name, { reservedIPs: IPS, cloud: { provider: "gcp", region: "us-west1" } });
+    const holders = await h.waitConverged(name, IPS);
+    expect(h.world.ipsOnTwoInstances()).toEqual([]);
+
+    // Realistic operation latency for the move: a drain moves the IP through two zonal Operations.
+    front.operationDelayMs = 300;
+    const [ip, from] = Object.entries(holders)[0]!;
+    front.faults.calls.clear();
+    const started = Date.now();
+    await h.nodes.drain(from);
+    await waitFor(`${ip} moved`, () => (h.holders(IPS)[ip] && h.holders(IPS)[ip] !== from ? true : undefined));
+    const after = await h.waitConverged(name, IPS);
+    console.log(
+      `GCP move with 300 ms Operations: ${Date.now() - started} ms; calls ${JSON.stringify(Object.fromEntries(front.faults.calls))}`,
+    );
+    await h.nodes.uncordon(from);
+
+    // Kill the leader right after its deleteAccessConfig finished, before its addAccessConfig.
+    const [ip2, from2] = Object.entries(after)[1]!;
+    let killedAt = 0;
+    front.beforeOperation = (operation) => {
+      if (operation !== "instances.addAccessConfig" || killedAt) return;
+      killedAt = Date.now();
+      first.child.kill("SIGKILL");
+      throw new Error("the caller was killed");
+    };
+    await h.nodes.cordon(from2);
+    await waitFor("leader killed mid-move", () => (killedAt ? true : undefined), { timeoutMs: 20_000 });
+    front.beforeOperation = undefined;
+    await first.exited;
+    expect(h.world.holderOf(ip2)).toBeUndefined();
+    await startProcess(`${h.prefix}-1`);
+    await waitFor(
+      `${ip2} attached again`,
+      () => (h.holders(IPS)[ip2] && h.holders(IPS)[ip2] !== from2 ? true : undefined),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    await h.waitConverged(name, IPS);
+    console.log(`GCP leader killed between delete and add: converged ${Date.now() - killedAt} ms later (lease 4 s)`);
+    expect(h.world.ipsOnTwoInstances()).toEqual([]);
+    await h.nodes.uncordon(from2);
+  });
+});

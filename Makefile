@@ -13,9 +13,9 @@ test: bootstrap control-plane tools
 	pnpm exec prettier --check .
 	bash hack/run-tests.sh
 
-## demo: start the local control plane and print how to reach it (the full demo arrives with the controller)
+## demo: the whole product on this machine, narrated (control plane, cloud simulator, two controller replicas)
 demo: bootstrap control-plane build
-	node packages/testenv/dist/cli.js up
+	node packages/demo/dist/main.js $(DEMO_FLAGS)
 
 bootstrap:
 	@bash hack/bootstrap.sh

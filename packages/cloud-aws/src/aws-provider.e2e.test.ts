@@ -114,7 +114,11 @@ describe("AWS adapter error classes (cloud-sim fault injection)", () => {
     sim.world.addInstance({ key: instance.key, provider: "aws", name: instance.name, zone: `${region}a` });
     ip = "198.51.100.7";
     sim.world.reserveAddress({ ip, provider: "aws", region });
-    aws = new AwsCloudProvider({ client: { endpoint: sim.endpoint, region, credentials }, timeoutMs: 1_000 });
+    // No SDK retries here: each test sees how one failed call is classified.
+    aws = new AwsCloudProvider({
+      client: { endpoint: sim.endpoint, region, credentials, maxAttempts: 1 },
+      timeoutMs: 5_000,
+    });
   });
 
   afterAll(async () => {
@@ -134,13 +138,18 @@ describe("AWS adapter error classes (cloud-sim fault injection)", () => {
   });
 
   it("times out a call that hangs, as Transient", async () => {
+    const impatient = new AwsCloudProvider({
+      client: { endpoint: sim.endpoint, region, credentials, maxAttempts: 1 },
+      timeoutMs: 500,
+    });
     sim.front.faults.latencyMs = 3_000;
     const started = Date.now();
     try {
-      await expect(aws.describeAddresses(scope, [ip])).rejects.toMatchObject({ kind: "Transient" });
-      expect(Date.now() - started).toBeLessThan(2_000);
+      await expect(impatient.describeAddresses(scope, [ip])).rejects.toMatchObject({ kind: "Transient" });
+      expect(Date.now() - started).toBeLessThan(2_500);
     } finally {
       sim.front.faults.latencyMs = 0;
+      impatient.destroy();
     }
   });
 

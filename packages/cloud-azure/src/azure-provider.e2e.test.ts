@@ -1,0 +1,117 @@
+import { World, azureVmKey, type InstanceRef } from "@ipac/cloud";
+import { ArmFront } from "@ipac/cloud-sim";
+import { AzureCloudProvider } from "./azure-provider.js";
+
+const subscription = "00000000-0000-0000-0000-000000000001";
+const rg = "MC_aks_westeurope";
+const scope = { provider: "azure" as const };
+// Any TokenCredential works against the simulator; production uses DefaultAzureCredential / Workload Identity.
+const credential = { getToken: async () => ({ token: "sim-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+
+// The official @azure/arm-network client against the simulator's ARM front over HTTPS (local CA).
+describe("Azure adapter against the cloud-sim ARM front", () => {
+  const world = new World();
+  const front = new ArmFront(world);
+  let azure: AzureCloudProvider;
+  const vm = (name: string, zone: string): InstanceRef => ({
+    provider: "azure",
+    key: azureVmKey(subscription, rg, name),
+    name,
+    account: subscription,
+    resourceGroup: rg,
+    zone,
+  });
+  const a = vm("vm-a", "westeurope-1");
+  const b = vm("vm-b", "westeurope-2");
+
+  beforeAll(async () => {
+    for (const i of [a, b])
+      world.addInstance({
+        key: i.key,
+        provider: "azure",
+        name: i.name,
+        zone: i.zone,
+        account: subscription,
+        resourceGroup: rg,
+      });
+    world.reserveAddress({ ip: "20.1.1.1", provider: "azure", region: "westeurope", name: "pip-web" });
+    world.reserveAddress({
+      ip: "20.1.1.2",
+      provider: "azure",
+      region: "westeurope",
+      name: "pip-zonal",
+      zone: "westeurope-1",
+    });
+    const endpoint = await front.listen();
+    azure = new AzureCloudProvider({
+      subscriptionId: subscription,
+      credential,
+      endpoint,
+      clientOptions: { tlsOptions: { ca: front.ca }, retryOptions: { maxRetries: 0 } },
+      pollIntervalMs: 20,
+    });
+  });
+
+  afterAll(async () => {
+    await front.close();
+  });
+
+  const holder = async (ip: string) => (await azure.describeAddresses(scope, [ip])).get(ip)?.holder?.name;
+
+  it("observes public IPs and who holds them, with two list calls", async () => {
+    front.faults.calls.clear();
+    const seen = await azure.describeAddresses(scope, ["20.1.1.1", "20.9.9.9"]);
+    expect(seen.get("20.1.1.1")).toEqual({ ip: "20.1.1.1", reserved: true });
+    expect(seen.get("20.9.9.9")).toEqual({ ip: "20.9.9.9", reserved: false });
+    expect(Object.fromEntries(front.faults.calls)).toEqual({
+      "publicIPAddresses.listAll": 1,
+      "networkInterfaces.listAll": 1,
+    });
+  });
+
+  it("attaches through a long-running NIC update, idempotently", async () => {
+    front.operationDelayMs = 100;
+    await azure.attach(scope, "20.1.1.1", a);
+    front.operationDelayMs = 0;
+    expect(world.holderOf("20.1.1.1")?.key).toBe(a.key);
+    expect(await holder("20.1.1.1")).toBe("vm-a");
+    await azure.attach(scope, "20.1.1.1", a);
+    expect(world.history.filter((e) => e.ip === "20.1.1.1")).toHaveLength(1);
+  });
+
+  it("refuses an IP in use by another NIC, and never replaces a NIC's public IP", async () => {
+    await expect(azure.attach(scope, "20.1.1.1", b)).rejects.toMatchObject({ kind: "Conflict", provider: "azure" });
+    await expect(azure.attach(scope, "20.1.1.2", a)).rejects.toMatchObject({ kind: "Conflict" });
+    expect(world.holderOf("20.1.1.1")?.key).toBe(a.key);
+  });
+
+  it("reports a zonal IP in the Kubernetes zone form, and refuses it in another zone", async () => {
+    expect((await azure.describeAddresses(scope, ["20.1.1.2"])).get("20.1.1.2")?.zone).toBe("westeurope-1");
+    await expect(azure.attach(scope, "20.1.1.2", b)).rejects.toMatchObject({ kind: "InvalidInput" });
+  });
+
+  it("detaches only from the NIC holding the IP, idempotently", async () => {
+    await azure.detach(scope, "20.1.1.1", b);
+    expect(world.holderOf("20.1.1.1")?.key).toBe(a.key);
+    await azure.detach(scope, "20.1.1.1", a);
+    await azure.detach(scope, "20.1.1.1", a);
+    expect(world.holderOf("20.1.1.1")).toBeUndefined();
+  });
+
+  it("says clearly that uniform scale-set VMs cannot take an existing public IP", async () => {
+    const vmss: InstanceRef = { ...a, key: "azure://x/vmss/pool/0", scaleSet: "pool", name: "pool/0" };
+    await expect(azure.attach(scope, "20.1.1.1", vmss)).rejects.toMatchObject({
+      kind: "InvalidInput",
+      message: expect.stringMatching(/scale-set/),
+    });
+  });
+
+  it.each([
+    [403, "AuthorizationFailed", "Permission"],
+    [500, "InternalServerError", "Transient"],
+  ])("surfaces HTTP %d (%s) on the NIC update as %s, changing nothing", async (status, code, kind) => {
+    front.faults.failNext("networkInterfaces.createOrUpdate", code, status, 1);
+    await expect(azure.attach(scope, "20.1.1.1", a)).rejects.toMatchObject({ kind, provider: "azure" });
+    expect(world.holderOf("20.1.1.1")).toBeUndefined();
+  });
+});

@@ -1,0 +1,177 @@
+import { NetworkManagementClient, type NetworkInterface, type PublicIPAddress } from "@azure/arm-network";
+import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import {
+  CloudError,
+  azureVmKey,
+  type AddressObservation,
+  type AddressScope,
+  type CloudProvider,
+  type InstanceRef,
+} from "@ipac/cloud";
+import { azureError } from "./errors.js";
+
+/** The Azure role actions this adapter uses: the README's custom role grants exactly these. */
+export const AZURE_ROLE_ACTIONS = [
+  "Microsoft.Network/publicIPAddresses/read",
+  "Microsoft.Network/publicIPAddresses/join/action",
+  "Microsoft.Network/networkInterfaces/read",
+  "Microsoft.Network/networkInterfaces/write",
+  "Microsoft.Network/virtualNetworks/subnets/join/action",
+] as const;
+
+export interface AzureProviderOptions {
+  subscriptionId?: string;
+  credential?: TokenCredential;
+  /** ARM endpoint for sovereign clouds, private endpoints and tests (default https://management.azure.com). */
+  endpoint?: string;
+  /** Extra client options, e.g. tlsOptions for a test CA. */
+  clientOptions?: Record<string, unknown>;
+  /** Poll interval of long-running NIC updates. */
+  pollIntervalMs?: number;
+}
+
+const VM_ID =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)$/i;
+const NIC_ID = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/networkInterfaces\/([^/]+)/i;
+
+/**
+ * Public IPs on Azure with @azure/arm-network: a Public IP is attached by setting it on the primary ipConfiguration
+ * of the VM's primary NIC (a PUT of the NIC, as a long-running operation) and detached by clearing it. One list of
+ * public IPs and one list of NICs per observation. Never replaces a public IP already on the NIC. Uniform scale-set
+ * VMs cannot take an existing public IP (their NICs are not writable): such nodes get a clear InvalidInput.
+ */
+export class AzureCloudProvider implements CloudProvider {
+  readonly name = "azure" as const;
+  readonly supportsAtomicReassociate = false;
+  readonly client: NetworkManagementClient;
+
+  constructor(private readonly options: AzureProviderOptions = {}) {
+    const subscriptionId = options.subscriptionId ?? process.env.AZURE_SUBSCRIPTION_ID ?? "";
+    const endpoint = options.endpoint ?? process.env.AZURE_RESOURCE_MANAGER_ENDPOINT;
+    this.client = new NetworkManagementClient(options.credential ?? new DefaultAzureCredential(), subscriptionId, {
+      ...(endpoint ? { endpoint, credentials: { scopes: [`${endpoint.replace(/\/$/, "")}/.default`] } } : {}),
+      ...options.clientOptions,
+    });
+  }
+
+  async describeAddresses(_scope: AddressScope, ips: readonly string[]): Promise<Map<string, AddressObservation>> {
+    const [pips, nics] = await Promise.all([this.publicIPs(), this.nics()]);
+    const vmOfNic = new Map(nics.map((nic) => [nic.id?.toLowerCase(), nic.virtualMachine?.id]));
+    return new Map(
+      ips.map((ip): [string, AddressObservation] => {
+        const pip = pips.find((p) => p.ipAddress === ip);
+        if (!pip) return [ip, { ip, reserved: false }];
+        const nicId = pip.ipConfiguration?.id?.replace(/\/ipConfigurations\/[^/]+$/i, "").toLowerCase();
+        const vm = VM_ID.exec((nicId && vmOfNic.get(nicId)) ?? "");
+        // Kubernetes zone labels on AKS read "<region>-<n>"; Azure names the zone "<n>".
+        const zone = pip.zones?.[0] && pip.location ? `${pip.location}-${pip.zones[0]}` : undefined;
+        return [
+          ip,
+          {
+            ip,
+            reserved: true,
+            ...(zone ? { zone } : {}),
+            ...(vm ? { holder: { key: azureVmKey(vm[1]!, vm[2]!, vm[3]!), name: vm[3]! } } : {}),
+          },
+        ];
+      }),
+    );
+  }
+
+  async attach(_scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {
+    const [pip, nic] = await Promise.all([this.publicIP(ip), this.primaryNic(instance)]);
+    const config = primaryConfig(nic);
+    const current = config.publicIPAddress?.id;
+    if (current?.toLowerCase() === pip.id?.toLowerCase()) return; // already there: repeating is a no-op
+    if (current) {
+      throw new CloudError(
+        "Conflict",
+        `NIC ${nic.name} already has public IP ${current.split("/").pop()}; not replacing it`,
+        {
+          provider: "azure",
+          operation: "networkInterfaces.createOrUpdate",
+        },
+      );
+    }
+    config.publicIPAddress = { id: pip.id! };
+    await this.updateNic(nic);
+  }
+
+  async detach(_scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {
+    const [pip, nic] = await Promise.all([this.publicIP(ip), this.primaryNic(instance)]);
+    const config = primaryConfig(nic);
+    if (config.publicIPAddress?.id?.toLowerCase() !== pip.id?.toLowerCase()) return; // not (or no longer) there
+    delete config.publicIPAddress;
+    await this.updateNic(nic);
+  }
+
+  private async publicIP(ip: string): Promise<PublicIPAddress> {
+    const pip = (await this.publicIPs()).find((p) => p.ipAddress === ip);
+    if (!pip)
+      throw new CloudError("NotFound", `no public IP ${ip} in subscription`, {
+        provider: "azure",
+        operation: "publicIPAddresses.listAll",
+      });
+    return pip;
+  }
+
+  private async primaryNic(instance: InstanceRef): Promise<NetworkInterface> {
+    if (instance.scaleSet) {
+      throw new CloudError(
+        "InvalidInput",
+        `${instance.name} is a uniform scale-set VM: its NIC cannot take an existing public IP`,
+        {
+          provider: "azure",
+          operation: "networkInterfaces.createOrUpdate",
+        },
+      );
+    }
+    const nics = (await this.nics()).filter((nic) => {
+      const vm = VM_ID.exec(nic.virtualMachine?.id ?? "");
+      return vm && azureVmKey(vm[1]!, vm[2]!, vm[3]!) === instance.key;
+    });
+    const nic = nics.find((n) => n.primary) ?? nics[0];
+    if (!nic)
+      throw new CloudError("NotFound", `no network interface for VM ${instance.name}`, {
+        provider: "azure",
+        operation: "networkInterfaces.listAll",
+      });
+    return nic;
+  }
+
+  private async updateNic(nic: NetworkInterface): Promise<void> {
+    const [, resourceGroup, name] = NIC_ID.exec(nic.id ?? "") ?? [];
+    try {
+      await this.client.networkInterfaces.createOrUpdate(resourceGroup!, name!, nic, {
+        updateIntervalInMs: this.options.pollIntervalMs ?? 2_000,
+      });
+    } catch (error) {
+      throw azureError(error, "networkInterfaces.createOrUpdate");
+    }
+  }
+
+  private async publicIPs(): Promise<PublicIPAddress[]> {
+    return this.collect(() => this.client.publicIPAddresses.listAll(), "publicIPAddresses.listAll");
+  }
+
+  private async nics(): Promise<NetworkInterface[]> {
+    return this.collect(() => this.client.networkInterfaces.listAll(), "networkInterfaces.listAll");
+  }
+
+  private async collect<T>(list: () => AsyncIterable<T>, operation: string): Promise<T[]> {
+    try {
+      const items: T[] = [];
+      for await (const item of list()) items.push(item);
+      return items;
+    } catch (error) {
+      throw azureError(error, operation);
+    }
+  }
+}
+
+function primaryConfig(nic: NetworkInterface) {
+  const configs = nic.ipConfigurations ?? [];
+  const config = configs.find((c) => c.primary) ?? configs[0];
+  if (!config) throw new CloudError("InvalidInput", `NIC ${nic.name} has no ipConfiguration`, { provider: "azure" });
+  return config;
+}

@@ -1,0 +1,285 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { CloudError, type World, type WorldAddress, type WorldInstance } from "@ipac/cloud";
+import { generate } from "selfsigned";
+import { Faults } from "../faults.js";
+
+class ArmError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface AsyncOperation {
+  status: "InProgress" | "Succeeded" | "Failed";
+  doneAt: number;
+  apply: () => void;
+  error?: { code: string; message: string };
+}
+
+/** Where the simulated public IP resources live. */
+export const PUBLIC_IP_RESOURCE_GROUP = "ip-rg";
+
+/**
+ * Azure Resource Manager over HTTPS (the Azure SDK refuses bearer tokens over plain HTTP) for @azure/arm-network:
+ * public IP addresses and network interfaces (list across the subscription, get, PUT as a long-running operation
+ * polled through Azure-AsyncOperation), 429 with Retry-After through fault injection, and the zonal constraint.
+ * A VM's primary NIC is `<vm>-nic` with ipConfiguration `ipconfig1`. `ca` is the PEM to trust.
+ */
+export class ArmFront {
+  readonly faults = new Faults();
+  operationDelayMs = 0;
+  ca = "";
+  private server?: Server;
+  private baseUrl = "";
+  private readonly operations = new Map<string, AsyncOperation>();
+
+  constructor(private readonly world: World) {}
+
+  async listen(port = 0, host = "127.0.0.1"): Promise<string> {
+    const { cert, private: key } = await generate([{ name: "commonName", value: "127.0.0.1" }], {
+      keySize: 2048,
+      algorithm: "sha256",
+      extensions: [
+        { name: "basicConstraints", cA: true },
+        {
+          name: "subjectAltName",
+          altNames: [
+            { type: 7, ip: host },
+            { type: 2, value: "localhost" },
+          ],
+        },
+      ],
+    } as never);
+    this.ca = cert;
+    this.server = createServer({ cert, key }, (request, response) => void this.handle(request, response));
+    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
+    this.baseUrl = `https://${host}:${(this.server.address() as AddressInfo).port}`;
+    return this.baseUrl;
+  }
+
+  close(): Promise<void> {
+    this.server?.closeAllConnections();
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    let body = "";
+    for await (const chunk of request) body += chunk;
+    const url = new URL(request.url ?? "/", this.baseUrl);
+    const method = request.method ?? "GET";
+    try {
+      const operation = this.operationName(method, url.pathname);
+      const fault = await this.faults.enter(operation);
+      if (fault) {
+        const headers = fault.status === 429 ? { "retry-after": "1" } : {};
+        throw Object.assign(new ArmError(fault.status, fault.code, `injected ${fault.code}`), { headers });
+      }
+      const { status, result, headers } = this.dispatch(method, url.pathname, body ? JSON.parse(body) : undefined);
+      response.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+      response.end(JSON.stringify(result));
+    } catch (error) {
+      const e =
+        error instanceof ArmError
+          ? error
+          : error instanceof CloudError
+            ? error.kind === "InvalidInput"
+              ? new ArmError(
+                  400,
+                  "ComputeResourceZoneConstraintDoesNotMatchPublicIPAddressZoneConstraint",
+                  error.message,
+                )
+              : error.kind === "Conflict"
+                ? new ArmError(400, "PublicIPAddressInUse", error.message)
+                : new ArmError(404, "NotFound", error.message)
+            : new ArmError(500, "InternalServerError", String(error));
+      const headers = (error as { headers?: Record<string, string> }).headers ?? {};
+      response.writeHead(e.status, { "content-type": "application/json; charset=utf-8", ...headers });
+      response.end(JSON.stringify({ error: { code: e.code, message: e.message } }));
+    }
+  }
+
+  private operationName(method: string, path: string): string {
+    if (path.includes("/operations/")) return "operations.get";
+    const kind = path.includes("/publicIPAddresses")
+      ? "publicIPAddresses"
+      : path.includes("/networkInterfaces")
+        ? "networkInterfaces"
+        : "other";
+    const single = /\/resourceGroups\//i.test(path);
+    return `${kind}.${method === "PUT" ? "createOrUpdate" : single ? "get" : "listAll"}`;
+  }
+
+  private dispatch(
+    method: string,
+    path: string,
+    body: unknown,
+  ): { status: number; result: unknown; headers?: Record<string, string> } {
+    const p = path.split("/").filter(Boolean);
+    const subscription = p[1]!;
+    if (p[0] !== "subscriptions") throw new ArmError(404, "NotFound", `no route ${path}`);
+    if (p[2] === "providers" && p[4] === "publicIPAddresses") {
+      return {
+        status: 200,
+        result: { value: this.addresses(subscription).map((a) => this.publicIp(subscription, a)) },
+      };
+    }
+    if (p[2] === "providers" && p[4] === "networkInterfaces") {
+      return { status: 200, result: { value: this.instances(subscription).map((i) => this.nic(i)) } };
+    }
+    if (p[2] === "providers" && p[3] === "Microsoft.Network" && p[4] === "locations" && p[6] === "operations") {
+      const op = this.operation(p[7]!);
+      return { status: 200, result: { status: op.status, ...(op.error ? { error: op.error } : {}) } };
+    }
+    if (p[2] === "resourceGroups" && p[6] === "networkInterfaces" && p[7]) {
+      const instance = this.instances(subscription).find(
+        (i) => i.resourceGroup?.toLowerCase() === p[3]!.toLowerCase() && `${i.name}-nic` === p[7],
+      );
+      if (!instance)
+        throw new ArmError(
+          404,
+          "ResourceNotFound",
+          `The Resource 'Microsoft.Network/networkInterfaces/${p[7]}' was not found.`,
+        );
+      if (method === "GET") return { status: 200, result: this.nic(instance) };
+      if (method === "PUT") return this.updateNic(subscription, instance, body as NicBody);
+    }
+    throw new ArmError(404, "NotFound", `no route for ${method} ${path}`);
+  }
+
+  private addresses(subscription: string): WorldAddress[] {
+    return [...this.world.listAddresses()].filter((a) => a.provider === "azure" && subscription);
+  }
+
+  private instances(subscription: string): WorldInstance[] {
+    return [...this.world.listInstances()].filter(
+      (i) => i.provider === "azure" && i.account === subscription && !i.terminated,
+    );
+  }
+
+  private publicIpId(subscription: string, address: WorldAddress): string {
+    return `/subscriptions/${subscription}/resourceGroups/${PUBLIC_IP_RESOURCE_GROUP}/providers/Microsoft.Network/publicIPAddresses/${address.name ?? `pip-${address.ip.replace(/[.:]/g, "-")}`}`;
+  }
+
+  private publicIp(subscription: string, address: WorldAddress) {
+    const holder = this.world.holderOf(address.ip);
+    const id = this.publicIpId(subscription, address);
+    return {
+      id,
+      name: id.split("/").pop(),
+      type: "Microsoft.Network/publicIPAddresses",
+      location: address.region ?? "westeurope",
+      sku: { name: "Standard" },
+      // The world speaks Kubernetes zone labels ("westeurope-1"); ARM names the zone "1".
+      ...(address.zone ? { zones: [address.zone.split("-").pop()] } : {}),
+      properties: {
+        provisioningState: "Succeeded",
+        ipAddress: address.ip,
+        publicIPAllocationMethod: "Static",
+        ...(holder ? { ipConfiguration: { id: `${this.nicId(holder)}/ipConfigurations/ipconfig1` } } : {}),
+      },
+    };
+  }
+
+  private nicId(instance: WorldInstance): string {
+    return `/subscriptions/${instance.account}/resourceGroups/${instance.resourceGroup}/providers/Microsoft.Network/networkInterfaces/${instance.name}-nic`;
+  }
+
+  private nic(instance: WorldInstance) {
+    const held = this.addresses(instance.account!).find((a) => this.world.holderOf(a.ip)?.key === instance.key);
+    const id = this.nicId(instance);
+    return {
+      id,
+      name: `${instance.name}-nic`,
+      type: "Microsoft.Network/networkInterfaces",
+      location: "westeurope",
+      etag: `W/"${randomUUID()}"`,
+      properties: {
+        provisioningState: "Succeeded",
+        primary: true,
+        virtualMachine: {
+          id: `/subscriptions/${instance.account}/resourceGroups/${instance.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${instance.name}`,
+        },
+        ipConfigurations: [
+          {
+            id: `${id}/ipConfigurations/ipconfig1`,
+            name: "ipconfig1",
+            properties: {
+              primary: true,
+              privateIPAddress: "10.1.0.4",
+              privateIPAllocationMethod: "Dynamic",
+              subnet: {
+                id: `/subscriptions/${instance.account}/resourceGroups/${instance.resourceGroup}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default`,
+              },
+              ...(held ? { publicIPAddress: { id: this.publicIpId(instance.account!, held) } } : {}),
+            },
+          },
+        ],
+      },
+    };
+  }
+
+  /** PUT of a NIC: the primary ipConfiguration's publicIPAddress decides what the VM holds; applied when the LRO ends. */
+  private updateNic(subscription: string, instance: WorldInstance, body: NicBody) {
+    const wanted = body?.properties?.ipConfigurations?.[0]?.properties?.publicIPAddress?.id?.toLowerCase();
+    const target = wanted
+      ? this.addresses(subscription).find((a) => this.publicIpId(subscription, a).toLowerCase() === wanted)
+      : undefined;
+    if (wanted && !target)
+      throw new ArmError(400, "InvalidResourceReference", `Resource ${wanted} referenced by the NIC was not found.`);
+    const current = this.addresses(subscription).find((a) => this.world.holderOf(a.ip)?.key === instance.key);
+    if (target) {
+      const holder = this.world.holderOf(target.ip);
+      if (holder && holder.key !== instance.key) {
+        throw new ArmError(400, "PublicIPAddressInUse", `Public IP ${target.ip} is in use by ${this.nicId(holder)}.`);
+      }
+      if (target.zone && instance.zone !== target.zone) {
+        throw new ArmError(
+          400,
+          "ComputeResourceZoneConstraintDoesNotMatchPublicIPAddressZoneConstraint",
+          `Public IP ${target.ip} is in zone ${target.zone}; the VM is in ${instance.zone}.`,
+        );
+      }
+    }
+    const id = randomUUID();
+    this.operations.set(id, {
+      status: "InProgress",
+      doneAt: Date.now() + this.operationDelayMs,
+      apply: () => {
+        if (current && current.ip !== target?.ip) this.world.detach(current.ip, instance.key, "azure-api");
+        if (target) this.world.attach(target.ip, instance.key, { actor: "azure-api" });
+      },
+    });
+    const asyncOperation = `${this.baseUrl}/subscriptions/${subscription}/providers/Microsoft.Network/locations/westeurope/operations/${id}?api-version=2024-05-01`;
+    const result = {
+      ...this.nic(instance),
+      properties: { ...this.nic(instance).properties, provisioningState: "Updating" },
+    };
+    return { status: 200, result, headers: { "azure-asyncoperation": asyncOperation, "retry-after": "0" } };
+  }
+
+  private operation(id: string): AsyncOperation {
+    const op = this.operations.get(id);
+    if (!op) throw new ArmError(404, "NotFound", `operation ${id} not found`);
+    if (op.status === "InProgress" && Date.now() >= op.doneAt) {
+      try {
+        op.apply();
+        op.status = "Succeeded";
+      } catch (error) {
+        op.status = "Failed";
+        op.error = { code: "PublicIPAddressInUse", message: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    return op;
+  }
+}
+
+interface NicBody {
+  properties?: { ipConfigurations?: { properties?: { publicIPAddress?: { id?: string } } }[] };
+}

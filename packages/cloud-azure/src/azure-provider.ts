@@ -46,7 +46,9 @@ export class AzureCloudProvider implements CloudProvider {
   readonly client: NetworkManagementClient;
 
   constructor(private readonly options: AzureProviderOptions = {}) {
-    const subscriptionId = options.subscriptionId ?? process.env.AZURE_SUBSCRIPTION_ID ?? "";
+    const subscriptionId = options.subscriptionId ?? process.env.AZURE_SUBSCRIPTION_ID;
+    if (!subscriptionId)
+      throw new Error("AZURE_SUBSCRIPTION_ID is not set: the Azure adapter needs the subscription of the public IPs");
     const endpoint = options.endpoint ?? process.env.AZURE_RESOURCE_MANAGER_ENDPOINT;
     this.client = new NetworkManagementClient(options.credential ?? new DefaultAzureCredential(), subscriptionId, {
       ...(endpoint ? { endpoint, credentials: { scopes: [`${endpoint.replace(/\/$/, "")}/.default`] } } : {}),

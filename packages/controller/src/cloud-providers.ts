@@ -1,6 +1,7 @@
 import type { CloudProviderName } from "@ipac/api";
 import type { CloudProvider } from "@ipac/cloud";
 import { AwsCloudProvider } from "@ipac/cloud-aws";
+import { AzureCloudProvider } from "@ipac/cloud-azure";
 import { GcpCloudProvider } from "@ipac/cloud-gcp";
 import type { Logger } from "pino";
 
@@ -10,21 +11,29 @@ import type { Logger } from "pino";
  *   GOOGLE_CLOUD_PROJECT or the credentials; GCP_COMPUTE_ENDPOINT (e.g. https://compute.internal:443) overrides
  *   the API endpoint for private endpoints and tests.
  * - aws: the SDK's default chain (IRSA, EKS Pod Identity, instance profile, env); AWS_REGION, AWS_ENDPOINT_URL_EC2.
- * The Azure adapter is not built yet: its allocations report a CloudError condition, and nothing is touched.
+ * - azure: DefaultAzureCredential (Workload Identity, managed identity, env); AZURE_SUBSCRIPTION_ID,
+ *   AZURE_RESOURCE_MANAGER_ENDPOINT.
  */
 export function cloudProviderFactory(logger: Logger): (provider: CloudProviderName) => CloudProvider | undefined {
   const providers = new Map<CloudProviderName, CloudProvider | undefined>();
   return (provider) => {
     if (!providers.has(provider)) {
-      const created = create(provider);
-      if (!created) logger.error({ provider }, "no cloud adapter for this provider in this build");
-      providers.set(provider, created);
+      try {
+        providers.set(provider, create(provider));
+      } catch (error) {
+        // e.g. no credentials configured: the allocation reports a CloudError naming the missing adapter.
+        logger.error(
+          { provider, err: error instanceof Error ? error.message : String(error) },
+          "cannot create the cloud adapter",
+        );
+        providers.set(provider, undefined);
+      }
     }
     return providers.get(provider);
   };
 }
 
-function create(provider: CloudProviderName): CloudProvider | undefined {
+function create(provider: CloudProviderName): CloudProvider {
   const env = process.env;
   switch (provider) {
     case "aws":
@@ -44,6 +53,6 @@ function create(provider: CloudProviderName): CloudProvider | undefined {
       });
     }
     case "azure":
-      return undefined;
+      return new AzureCloudProvider();
   }
 }

@@ -1,12 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { awsInstanceKey } from "@ipac/cloud";
 import { Ec2Front } from "@ipac/cloud-sim";
-import { freePort, waitFor } from "@ipac/testenv";
+import { waitFor } from "@ipac/testenv";
 import { Harness } from "./e2e-harness.js";
 
-const main = resolve(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
 const IPS = ["198.18.10.1", "198.18.10.2"];
 
 // The controller process started exactly as in production (entry point, environment, the AWS SDK's default
@@ -15,8 +11,6 @@ describe("controller process on AWS (cloud-sim EC2 front)", () => {
   const h = new Harness(`aws-${Date.now().toString(36)}`);
   const name = `${h.prefix}-app`;
   let front: Ec2Front;
-  let controller: ChildProcess;
-  let exited: Promise<number | null>;
 
   beforeAll(async () => {
     await h.setUp();
@@ -24,29 +18,15 @@ describe("controller process on AWS (cloud-sim EC2 front)", () => {
     const endpoint = await front.listen();
     await h.addNodes(["a", "b", "c"], "us-east-1a", {}, "aws");
     h.reserve(IPS, "aws");
-    controller = spawn("node", [main], {
-      env: {
-        ...process.env,
-        KUBECONFIG: h.cp.kubeconfigPath,
-        METRICS_PORT: String(await freePort()),
-        LEASE_NAME: `${h.prefix}-leader`,
-        LEASE_NAMESPACE: "default",
-        LEASE_DURATION: "6",
-        POD_NAME: `${h.prefix}-0`,
-        AWS_ENDPOINT_URL_EC2: endpoint,
-        AWS_REGION: "us-east-1",
-        AWS_ACCESS_KEY_ID: "test",
-        AWS_SECRET_ACCESS_KEY: "test",
-        LOG_LEVEL: process.env.IPAC_TEST_LOG ?? "error",
-      },
-      stdio: ["ignore", "inherit", "inherit"],
+    await h.spawnController(`${h.prefix}-0`, {
+      AWS_ENDPOINT_URL_EC2: endpoint,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
     });
-    exited = new Promise((resolveExit) => controller.once("exit", resolveExit));
   });
 
   afterAll(async () => {
-    controller?.kill("SIGTERM");
-    await exited;
     await h.deleteAllocation(name).catch(() => undefined);
     await front?.close();
     await h.tearDown();

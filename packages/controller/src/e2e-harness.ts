@@ -10,9 +10,12 @@ import {
   type NetIPAllocation,
   type NetIPAllocationSpec,
 } from "@ipac/api";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { InMemoryCloudProvider, World, awsInstanceKey, gceInstanceKey } from "@ipac/cloud";
-import { SimulatedNodes, sharedControlPlane, waitFor, type SharedControlPlane } from "@ipac/testenv";
+import { SimulatedNodes, freePort, sharedControlPlane, waitFor, type SharedControlPlane } from "@ipac/testenv";
 import {
   AppsV1Api,
   CoreV1Api,
@@ -28,6 +31,13 @@ import { loadConfig } from "./config.js";
 import { startController, type RunningController } from "./controller.js";
 
 export const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+const controllerMain = resolve(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
+
+export interface ControllerProcess {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
 
 export class Harness {
   cp!: SharedControlPlane;
@@ -55,8 +65,33 @@ export class Harness {
     await installCRD(this.kc);
   }
 
+  readonly processes: ControllerProcess[] = [];
+
   async tearDown(): Promise<void> {
     await Promise.all(this.controllers.splice(0).map((c) => c.stop()));
+    for (const p of this.processes) p.child.kill("SIGTERM");
+    await Promise.all(this.processes.splice(0).map((p) => p.exited));
+  }
+
+  /** Starts the controller as production does (its entry point, configured by the environment). */
+  async spawnController(id: string, env: Record<string, string>, leaseSeconds = 6): Promise<ControllerProcess> {
+    const child = spawn("node", [controllerMain], {
+      env: {
+        ...process.env,
+        KUBECONFIG: this.cp.kubeconfigPath,
+        METRICS_PORT: String(await freePort()),
+        LEASE_NAME: `${this.prefix}-leader`,
+        LEASE_NAMESPACE: "default",
+        LEASE_DURATION: String(leaseSeconds),
+        POD_NAME: id,
+        LOG_LEVEL: process.env.IPAC_TEST_LOG ?? "error",
+        ...env,
+      },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    const started = { child, exited: new Promise<number | null>((resolveExit) => child.once("exit", resolveExit)) };
+    this.processes.push(started);
+    return started;
   }
 
   nodeName(short: string): string {

@@ -1,11 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ComputeFront } from "@ipac/cloud-sim";
-import { freePort, waitFor } from "@ipac/testenv";
+import { waitFor } from "@ipac/testenv";
 import { Harness } from "./e2e-harness.js";
 
-const main = resolve(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
 const IPS = ["34.120.0.1", "34.120.0.2"];
 
 // The controller process as in production on GCP: Application Default Credentials through the (simulated) GCE
@@ -14,30 +10,18 @@ describe("controller process on GCP (cloud-sim Compute front)", () => {
   const h = new Harness(`gcp-${Date.now().toString(36)}`);
   const name = `${h.prefix}-app`;
   const front = new ComputeFront(h.world, "proj");
-  const processes: { child: ChildProcess; exited: Promise<unknown> }[] = [];
   let endpoint = "";
 
-  async function startProcess(id: string) {
-    const child = spawn("node", [main], {
-      env: {
-        ...process.env,
-        KUBECONFIG: h.cp.kubeconfigPath,
-        METRICS_PORT: String(await freePort()),
-        LEASE_NAME: `${h.prefix}-leader`,
-        LEASE_NAMESPACE: "default",
-        LEASE_DURATION: "4",
-        POD_NAME: id,
+  const startProcess = (id: string) =>
+    h.spawnController(
+      id,
+      {
         GCE_METADATA_HOST: endpoint.replace("http://", ""),
         GCP_COMPUTE_ENDPOINT: endpoint,
         GOOGLE_APPLICATION_CREDENTIALS: "",
-        LOG_LEVEL: process.env.IPAC_TEST_LOG ?? "error",
       },
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    const exited = new Promise((resolveExit) => child.once("exit", resolveExit));
-    processes.push({ child, exited });
-    return { child, exited };
-  }
+      4,
+    );
 
   beforeAll(async () => {
     await h.setUp();
@@ -48,8 +32,6 @@ describe("controller process on GCP (cloud-sim Compute front)", () => {
   });
 
   afterAll(async () => {
-    for (const p of processes) p.child.kill("SIGTERM");
-    await Promise.all(processes.map((p) => p.exited));
     await h.deleteAllocation(name).catch(() => undefined);
     await front.close();
     await h.tearDown();

@@ -1,4 +1,5 @@
 import { HttpMethod, RequestContext, Watch, type KubeConfig } from "@kubernetes/client-node";
+import { InterruptibleSleep } from "../interruptible-sleep.js";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { Subject, type Observable } from "rxjs";
 import { fetch } from "undici";
@@ -93,7 +94,7 @@ export class Informer<T extends CachedObject> {
   private resourceVersion?: string;
   private stopped = false;
   private currentWatch?: AbortController;
-  private wake?: () => void;
+  private readonly sleeper = new InterruptibleSleep();
   private running?: Promise<void>;
 
   constructor(private readonly options: InformerOptions<T>) {
@@ -116,7 +117,7 @@ export class Informer<T extends CachedObject> {
   async stop(): Promise<void> {
     this.stopped = true;
     this.currentWatch?.abort();
-    this.wake?.();
+    this.sleeper.wake();
     await this.running;
     this.subject.complete();
   }
@@ -135,7 +136,7 @@ export class Informer<T extends CachedObject> {
           continue;
         }
         this.metrics?.restarts.inc({ resource: this.options.resource });
-        await this.sleep(this.backoff.next());
+        await this.sleeper.sleep(this.backoff.next());
       }
     }
   }
@@ -242,16 +243,6 @@ export class Informer<T extends CachedObject> {
   private touch(): void {
     this.metrics?.lastEvent.set({ resource: this.options.resource }, Date.now() / 1000);
     this.metrics?.storeSize.set({ resource: this.options.resource }, this.store.size);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 }
 

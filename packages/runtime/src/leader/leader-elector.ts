@@ -1,4 +1,5 @@
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
+import { InterruptibleSleep } from "../interruptible-sleep.js";
 import { leaseAction, nextRecord, sameRecord, type LeaseRecord } from "./lease-decision.js";
 
 export interface LeaderElectorOptions {
@@ -40,7 +41,7 @@ export class LeaderElector {
   private lastRenewAt = -Infinity;
   private leading = false;
   private stopped = false;
-  private wake?: () => void;
+  private readonly sleeper = new InterruptibleSleep();
   private abort?: AbortController;
   /** Steps down on time even while an API call hangs. */
   private watchdog?: NodeJS.Timeout;
@@ -82,7 +83,7 @@ export class LeaderElector {
       } else if (this.leading && (!this.isLeader() || holder !== this.options.identity)) {
         this.stepDown(callbacks);
       }
-      await this.sleep(this.leading ? this.retryMs : this.jittered(this.retryMs));
+      await this.sleeper.sleep(this.leading ? this.retryMs : this.jittered(this.retryMs));
     }
     if (this.leading) {
       if (this.options.releaseOnCancel) await this.release();
@@ -92,7 +93,7 @@ export class LeaderElector {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.sleeper.wake();
   }
 
   private stepDown(callbacks: LeaderCallbacks): void {
@@ -178,16 +179,6 @@ export class LeaderElector {
 
   private jittered(ms: number): number {
     return ms * (1 + Math.random() * 0.2);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 }
 

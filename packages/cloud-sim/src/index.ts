@@ -2,3 +2,4 @@ export { Ec2Front } from "./aws/ec2-front.js";
 export { ComputeFront } from "./gcp/compute-front.js";
 export { ArmFront, PUBLIC_IP_RESOURCE_GROUP } from "./azure/arm-front.js";
 export { Faults } from "./faults.js";
+export { Simulator, type WorldFile, type SimulatorEndpoints } from "./simulator.js";

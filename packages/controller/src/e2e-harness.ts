@@ -14,7 +14,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { InMemoryCloudProvider, World, awsInstanceKey, gceInstanceKey } from "@ipac/cloud";
+import { InMemoryCloudProvider, World, awsInstanceKey, azureVmKey, gceInstanceKey } from "@ipac/cloud";
 import { SimulatedNodes, freePort, sharedControlPlane, waitFor, type SharedControlPlane } from "@ipac/testenv";
 import {
   AppsV1Api,
@@ -31,6 +31,9 @@ import { loadConfig } from "./config.js";
 import { startController, type RunningController } from "./controller.js";
 
 export const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+export const AZURE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
+export const AZURE_RESOURCE_GROUP = "MC_aks_westeurope";
 
 const controllerMain = resolve(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
 
@@ -103,7 +106,7 @@ export class Harness {
     shorts: string[],
     zone = "zone-a",
     extraLabels: Record<string, string> = {},
-    provider: "gcp" | "aws" = "gcp",
+    provider: "gcp" | "aws" | "azure" = "gcp",
   ): Promise<void> {
     await this.nodes.createReady(
       shorts.map((short) => {
@@ -112,7 +115,13 @@ export class Harness {
         const instance =
           provider === "aws"
             ? { key: awsInstanceKey(instanceId), name: instanceId, providerID: `aws:///${zone}/${instanceId}` }
-            : { key: gceInstanceKey("proj", zone, name), name, providerID: `gce://proj/${zone}/${name}` };
+            : provider === "azure"
+              ? {
+                  key: azureVmKey(AZURE_SUBSCRIPTION, AZURE_RESOURCE_GROUP, name),
+                  name,
+                  providerID: `azure:///subscriptions/${AZURE_SUBSCRIPTION}/resourceGroups/${AZURE_RESOURCE_GROUP}/providers/Microsoft.Compute/virtualMachines/${name}`,
+                }
+              : { key: gceInstanceKey("proj", zone, name), name, providerID: `gce://proj/${zone}/${name}` };
         this.world.addInstance({
           key: instance.key,
           provider,
@@ -120,6 +129,7 @@ export class Harness {
           zone,
           ephemeralIP: "203.0.113.1",
           ...(provider === "gcp" ? { account: "proj" } : {}),
+          ...(provider === "azure" ? { account: AZURE_SUBSCRIPTION, resourceGroup: AZURE_RESOURCE_GROUP } : {}),
         });
         this.nodeOfInstance.set(instance.name, name);
         return { name, zone, providerID: instance.providerID, labels: { ...this.poolLabel, ...extraLabels } };
@@ -129,7 +139,7 @@ export class Harness {
 
   reserve(
     ips: string[],
-    provider: "gcp" | "aws" = "gcp",
+    provider: "gcp" | "aws" | "azure" = "gcp",
     region = provider === "aws" ? "us-east-1" : "region-1",
   ): void {
     for (const ip of ips) this.world.reserveAddress({ ip, provider, region });

@@ -74,6 +74,7 @@ export class ArmFront {
     for await (const chunk of request) body += chunk;
     const url = new URL(request.url ?? "/", this.baseUrl);
     const method = request.method ?? "GET";
+    if (url.pathname === "/msi/token") return this.managedIdentityToken(request, url, response);
     try {
       const operation = this.operationName(method, url.pathname);
       const fault = await this.faults.enter(operation);
@@ -103,6 +104,29 @@ export class ArmFront {
       response.writeHead(e.status, { "content-type": "application/json; charset=utf-8", ...headers });
       response.end(JSON.stringify({ error: { code: e.code, message: e.message } }));
     }
+  }
+
+  /**
+   * The managed identity endpoint (App Service protocol: IDENTITY_ENDPOINT + IDENTITY_HEADER), so
+   * DefaultAzureCredential in the controller process runs unchanged against the simulator.
+   */
+  private managedIdentityToken(request: IncomingMessage, url: URL, response: ServerResponse): void {
+    if (!request.headers["x-identity-header"]) {
+      response.writeHead(401, { "content-type": "application/json" });
+      response.end(JSON.stringify({ error: "missing X-IDENTITY-HEADER" }));
+      return;
+    }
+    const expiresOn = Math.floor(Date.now() / 1000) + 3600;
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(
+      JSON.stringify({
+        access_token: "sim-managed-identity-token",
+        expires_on: String(expiresOn),
+        resource: url.searchParams.get("resource") ?? "",
+        token_type: "Bearer",
+        client_id: "00000000-0000-0000-0000-00000000c0de",
+      }),
+    );
   }
 
   private operationName(method: string, path: string): string {

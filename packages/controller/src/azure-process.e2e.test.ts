@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ArmFront } from "@ipac/cloud-sim";
 import { waitFor } from "@ipac/testenv";
+import { azureVmKey } from "@ipac/cloud";
 import { AZURE_SUBSCRIPTION, Harness } from "./e2e-harness.js";
 
 const IPS = ["20.50.0.1", "20.50.0.2"];
@@ -46,6 +47,41 @@ describe("controller process on Azure (cloud-sim ARM front)", () => {
     await waitFor(`${ip} moved`, () => (h.holders(IPS)[ip] && h.holders(IPS)[ip] !== from ? true : undefined));
     await h.waitConverged(name, IPS);
     console.log(`Azure move with 200 ms LROs: ${Date.now() - started} ms`);
+    expect(h.world.ipsOnTwoInstances()).toEqual([]);
+    await h.nodes.uncordon(from);
+  });
+
+  it("leaves an IP held by a VM outside the cluster alone and reports IPInUseElsewhere", async () => {
+    const foreign = azureVmKey(AZURE_SUBSCRIPTION, "other-rg", "vpn-box");
+    h.world.addInstance({
+      key: foreign,
+      provider: "azure",
+      name: "vpn-box",
+      zone: "westeurope-1",
+      account: AZURE_SUBSCRIPTION,
+      resourceGroup: "other-rg",
+    });
+    const ip = "20.50.0.3";
+    h.reserve([ip], "azure", "westeurope");
+    h.world.attach(ip, foreign, { actor: "someone-else" });
+    await h.patchAllocation(name, { spec: { reservedIPs: [...IPS, ip] } });
+    await waitFor("IPInUseElsewhere", async () =>
+      (await h.events(name)).some((e) => e.reason === "IPInUseElsewhere") ? true : undefined,
+    );
+    expect(h.world.holderOf(ip)?.key).toBe(foreign);
+    await h.patchAllocation(name, { spec: { reservedIPs: IPS } });
+  });
+
+  it("rides out throttling and 5xx on NIC updates and converges with no IP on two instances", async () => {
+    const [, holder] = Object.entries(h.holders(IPS))[1]!;
+    front.faults.failNext("networkInterfaces.createOrUpdate", "InternalServerError", 500, 3);
+    await h.nodes.cordon(holder!);
+    await waitFor(
+      "the IP moved off the cordoned node",
+      () => (Object.values(h.holders(IPS)).includes(holder) ? undefined : true),
+      { timeoutMs: 60_000 },
+    );
+    await h.waitConverged(name, IPS, 60_000);
     expect(h.world.ipsOnTwoInstances()).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { gceInstanceKey } from "@ipac/cloud";
 import { ComputeFront } from "@ipac/cloud-sim";
 import { waitFor } from "@ipac/testenv";
 import { Harness } from "./e2e-harness.js";
@@ -82,5 +83,25 @@ describe("controller process on GCP (cloud-sim Compute front)", () => {
     console.log(`GCP leader killed between delete and add: converged ${Date.now() - killedAt} ms later (lease 4 s)`);
     expect(h.world.ipsOnTwoInstances()).toEqual([]);
     await h.nodes.uncordon(from2);
+  });
+
+  it("leaves an IP held by a VM outside the cluster alone, and rides out a throttling storm", async () => {
+    const foreign = gceInstanceKey("proj", "us-west1-a", "vpn-box");
+    h.world.addInstance({ key: foreign, provider: "gcp", name: "vpn-box", zone: "us-west1-a", account: "proj" });
+    const ip = "34.120.0.3";
+    h.reserve([ip], "gcp", "us-west1");
+    h.world.attach(ip, foreign, { actor: "someone-else" });
+    front.faults.failNext("addresses.list", "rateLimitExceeded", 429, 4);
+    await h.patchAllocation(name, { spec: { reservedIPs: [...IPS, ip] } });
+    await waitFor(
+      "IPInUseElsewhere",
+      async () => ((await h.events(name)).some((e) => e.reason === "IPInUseElsewhere") ? true : undefined),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    expect(h.world.holderOf(ip)?.key).toBe(foreign);
+    await h.waitConverged(name, IPS, 60_000);
+    expect(h.world.ipsOnTwoInstances()).toEqual([]);
   });
 });

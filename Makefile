@@ -22,6 +22,7 @@ bootstrap:
 
 bench: bootstrap control-plane build
 	node test/dist/bench/control-plane.js 100
+	node test/dist/bench/cloud-moves.js
 
 control-plane:
 	@bash hack/build-control-plane.sh >/dev/null

@@ -1,6 +1,19 @@
 import { World, azureVmKey, type InstanceRef } from "@ipac/cloud";
 import { ArmFront } from "@ipac/cloud-sim";
-import { AzureCloudProvider } from "./azure-provider.js";
+import { AZURE_ROLE_ACTIONS, AzureCloudProvider } from "./azure-provider.js";
+
+/** The role actions each ARM call the simulator saw requires. */
+const ACTIONS_OF: Record<string, string[]> = {
+  "publicIPAddresses.listAll": ["Microsoft.Network/publicIPAddresses/read"],
+  "networkInterfaces.listAll": ["Microsoft.Network/networkInterfaces/read"],
+  "networkInterfaces.get": ["Microsoft.Network/networkInterfaces/read"],
+  "networkInterfaces.createOrUpdate": [
+    "Microsoft.Network/networkInterfaces/write",
+    "Microsoft.Network/publicIPAddresses/join/action",
+    "Microsoft.Network/virtualNetworks/subnets/join/action",
+  ],
+  "operations.get": ["Microsoft.Network/networkInterfaces/read"],
+};
 
 const subscription = "00000000-0000-0000-0000-000000000001";
 const rg = "MC_aks_westeurope";
@@ -113,5 +126,13 @@ describe("Azure adapter against the cloud-sim ARM front", () => {
     front.faults.failNext("networkInterfaces.createOrUpdate", code, status, 1);
     await expect(azure.attach(scope, "20.1.1.1", a)).rejects.toMatchObject({ kind, provider: "azure" });
     expect(world.holderOf("20.1.1.1")).toBeUndefined();
+  });
+
+  it("stays within the role actions the README lists", async () => {
+    front.faults.calls.clear();
+    await azure.attach(scope, "20.1.1.1", a);
+    await azure.detach(scope, "20.1.1.1", a);
+    const used = new Set([...front.faults.calls.keys()].flatMap((call) => ACTIONS_OF[call] ?? [`unlisted:${call}`]));
+    expect([...used].filter((action) => !(AZURE_ROLE_ACTIONS as readonly string[]).includes(action))).toEqual([]);
   });
 });

@@ -1,7 +1,22 @@
 import { World, gceInstanceKey, type InstanceRef } from "@ipac/cloud";
 import { ComputeFront } from "@ipac/cloud-sim";
 import { PassThroughClient } from "google-auth-library";
-import { GcpCloudProvider } from "./gcp-provider.js";
+import { GCP_IAM_PERMISSIONS, GcpCloudProvider } from "./gcp-provider.js";
+
+/** The IAM permission each Compute API method the simulator saw requires. */
+const PERMISSION_OF: Record<string, string[]> = {
+  "addresses.list": ["compute.addresses.list"],
+  "addresses.aggregatedList": ["compute.addresses.list"],
+  "instances.get": ["compute.instances.get"],
+  "instances.deleteAccessConfig": ["compute.instances.deleteAccessConfig"],
+  "instances.addAccessConfig": [
+    "compute.instances.addAccessConfig",
+    "compute.addresses.use",
+    "compute.subnetworks.useExternalIp",
+  ],
+  "zoneOperations.wait": ["compute.zoneOperations.get"],
+  "zoneOperations.get": ["compute.zoneOperations.get"],
+};
 
 const project = "proj";
 const region = "us-west1";
@@ -127,5 +142,16 @@ describe("GCP adapter against the cloud-sim Compute front", () => {
       front.operationDelayMs = 0;
       await stuck.close();
     }
+  });
+
+  it("stays within the IAM permissions the README lists", async () => {
+    front.faults.calls.clear();
+    await gcp.describeAddresses(scope, [ip]);
+    await gcp.detach(scope, ip, b);
+    await gcp.attach(scope, ip, a);
+    const used = new Set(
+      [...front.faults.calls.keys()].flatMap((method) => PERMISSION_OF[method] ?? [`unlisted:${method}`]),
+    );
+    expect([...used].filter((p) => !(GCP_IAM_PERMISSIONS as readonly string[]).includes(p))).toEqual([]);
   });
 });

@@ -66,16 +66,8 @@ export class AwsCloudProvider implements CloudProvider {
       ips.map((ip): [string, AddressObservation] => {
         const address = found.get(ip);
         if (!address) return [ip, { ip, reserved: false }];
-        return [
-          ip,
-          {
-            ip,
-            reserved: true,
-            ...(address.InstanceId
-              ? { holder: { key: awsInstanceKey(address.InstanceId), name: address.InstanceId } }
-              : {}),
-          },
-        ];
+        const holder = awsHolder(address);
+        return [ip, { ip, reserved: true, ...(holder ? { holder } : {}) }];
       }),
     );
   }
@@ -142,4 +134,15 @@ export class AwsCloudProvider implements CloudProvider {
       throw ec2Error(error, operation);
     }
   }
+}
+
+/**
+ * Who holds an Elastic IP: an instance (matched to nodes by key), or a network interface without an instance
+ * (NAT gateway, load balancer, another account's ENI), reported as such so the controller leaves it alone.
+ */
+export function awsHolder(address: Address): AddressObservation["holder"] {
+  if (address.InstanceId) return { key: awsInstanceKey(address.InstanceId), name: address.InstanceId };
+  if (!address.AssociationId) return undefined;
+  const owner = address.NetworkInterfaceId ?? address.AssociationId;
+  return { key: `aws-association://${owner}`, name: owner };
 }

@@ -1,2 +1,2 @@
-export { AwsCloudProvider, AWS_IAM_ACTIONS, type AwsProviderOptions } from "./aws-provider.js";
+export { AwsCloudProvider, AWS_IAM_ACTIONS, awsHolder, type AwsProviderOptions } from "./aws-provider.js";
 export { ec2Error } from "./errors.js";

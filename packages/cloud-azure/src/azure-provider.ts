@@ -63,8 +63,7 @@ export class AzureCloudProvider implements CloudProvider {
       ips.map((ip): [string, AddressObservation] => {
         const pip = pips.find((p) => p.ipAddress === ip);
         if (!pip) return [ip, { ip, reserved: false }];
-        const nicId = pip.ipConfiguration?.id?.replace(/\/ipConfigurations\/[^/]+$/i, "").toLowerCase();
-        const vm = VM_ID.exec((nicId && vmOfNic.get(nicId)) ?? "");
+        const holder = azureHolder(pip, vmOfNic);
         // Kubernetes zone labels on AKS read "<region>-<n>"; Azure names the zone "<n>".
         const zone = pip.zones?.[0] && pip.location ? `${pip.location}-${pip.zones[0]}` : undefined;
         return [
@@ -73,7 +72,7 @@ export class AzureCloudProvider implements CloudProvider {
             ip,
             reserved: true,
             ...(zone ? { zone } : {}),
-            ...(vm ? { holder: { key: azureVmKey(vm[1]!, vm[2]!, vm[3]!), name: vm[3]! } } : {}),
+            ...(holder ? { holder } : {}),
           },
         ];
       }),
@@ -176,4 +175,22 @@ function primaryConfig(nic: NetworkInterface) {
   const config = configs.find((c) => c.primary) ?? configs[0];
   if (!config) throw new CloudError("InvalidInput", `NIC ${nic.name} has no ipConfiguration`, { provider: "azure" });
   return config;
+}
+
+/**
+ * Who holds a public IP: a VM through its NIC (matched to nodes by key), or anything else with an ipConfiguration
+ * (a load balancer frontend, a NAT gateway, a NIC of no VM), reported under its resource id so the controller
+ * treats it as held outside the cluster.
+ */
+export function azureHolder(
+  pip: PublicIPAddress,
+  vmOfNic: ReadonlyMap<string | undefined, string | undefined>,
+): AddressObservation["holder"] {
+  const configId = pip.ipConfiguration?.id;
+  if (!configId) return undefined;
+  const nicId = configId.replace(/\/ipConfigurations\/[^/]+$/i, "").toLowerCase();
+  const vm = VM_ID.exec(vmOfNic.get(nicId) ?? "");
+  if (vm) return { key: azureVmKey(vm[1]!, vm[2]!, vm[3]!), name: vm[3]! };
+  const resource = /\/providers\/[^/]+\/[^/]+\/([^/]+)/i.exec(configId)?.[1] ?? configId;
+  return { key: `azure-resource:${configId.toLowerCase()}`, name: resource };
 }

@@ -1,2 +1,2 @@
-export { AzureCloudProvider, AZURE_ROLE_ACTIONS, type AzureProviderOptions } from "./azure-provider.js";
+export { AzureCloudProvider, AZURE_ROLE_ACTIONS, azureHolder, type AzureProviderOptions } from "./azure-provider.js";
 export { azureError } from "./errors.js";

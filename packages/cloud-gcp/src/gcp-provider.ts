@@ -70,10 +70,7 @@ export class GcpCloudProvider implements CloudProvider {
       ips.map((ip): [string, AddressObservation] => {
         const address = byIP.get(ip);
         if (!address) return [ip, { ip, reserved: false }];
-        const user = address.users?.map((u) => SELF_LINK.exec(u)).find(Boolean);
-        const holder = user
-          ? { key: gceInstanceKey(user[1]!, user[2]!, user[3]!), name: user[3]!, zone: user[2]! }
-          : undefined;
+        const holder = gcpHolder(address);
         return [ip, { ip, reserved: true, ...(holder ? { holder } : {}) }];
       }),
     );
@@ -194,6 +191,19 @@ export class GcpCloudProvider implements CloudProvider {
       throw gcpError(error, operation);
     }
   }
+}
+
+/**
+ * Who uses a static address: an instance (matched to nodes by key), or another resource such as a forwarding
+ * rule, reported under its own link so the controller treats it as held outside the cluster and leaves it alone.
+ */
+export function gcpHolder(address: IAddress): AddressObservation["holder"] {
+  const user = address.users?.[0];
+  if (!user) return undefined;
+  const instance = SELF_LINK.exec(user);
+  if (instance)
+    return { key: gceInstanceKey(instance[1]!, instance[2]!, instance[3]!), name: instance[3]!, zone: instance[2]! };
+  return { key: user, name: user.split("/").slice(-2).join("/") };
 }
 
 function operationOf(response: unknown): IOperation | undefined {

@@ -1,2 +1,2 @@
-export { GcpCloudProvider, GCP_IAM_PERMISSIONS, type GcpProviderOptions } from "./gcp-provider.js";
+export { GcpCloudProvider, GCP_IAM_PERMISSIONS, gcpHolder, type GcpProviderOptions } from "./gcp-provider.js";
 export { gcpError } from "./errors.js";

@@ -9,7 +9,16 @@ export interface ScriptedFault {
 export class Faults {
   latencyMs = 0;
   private readonly scripted = new Map<string, ScriptedFault>();
+  private readonly rates = new Map<string, { code: string; status: number; probability: number }>();
   readonly calls = new Map<string, number>();
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  /** From now on, each call of `operation` fails with `code`/`status` with this probability (0 stops it). */
+  errorRate(operation: string, code: string, status: number, probability: number): void {
+    if (probability <= 0) this.rates.delete(operation);
+    else this.rates.set(operation, { code, status, probability });
+  }
 
   /** The next `times` calls of `operation` fail with `code`/`status`. */
   failNext(operation: string, code: string, status: number, times = 1): void {
@@ -21,8 +30,13 @@ export class Faults {
     this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs).unref());
     const fault = this.scripted.get(operation);
-    if (!fault || fault.remaining <= 0) return undefined;
-    fault.remaining--;
-    return fault;
+    if (fault && fault.remaining > 0) {
+      fault.remaining--;
+      return fault;
+    }
+    const rate = this.rates.get(operation);
+    return rate && this.random() < rate.probability
+      ? { code: rate.code, status: rate.status, remaining: 0 }
+      : undefined;
   }
 }

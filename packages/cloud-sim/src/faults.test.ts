@@ -1,0 +1,23 @@
+import { Faults } from "./faults.js";
+
+describe("Faults", () => {
+  it("fails the next N calls of an operation, then lets them through", async () => {
+    const faults = new Faults();
+    faults.failNext("op", "RequestLimitExceeded", 503, 2);
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push((await faults.enter("op"))?.code);
+    expect(results).toEqual(["RequestLimitExceeded", "RequestLimitExceeded", undefined]);
+    expect(faults.calls.get("op")).toBe(3);
+  });
+
+  it("fails a share of calls at a given error rate", async () => {
+    let n = 0;
+    const faults = new Faults(() => [0.1, 0.9, 0.2, 0.8][n++ % 4]!);
+    faults.errorRate("op", "InternalError", 500, 0.5);
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push((await faults.enter("op"))?.status);
+    expect(codes).toEqual([500, undefined, 500, undefined]);
+    faults.errorRate("op", "InternalError", 500, 0);
+    expect(await faults.enter("op")).toBeUndefined();
+  });
+});

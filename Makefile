@@ -23,6 +23,7 @@ bootstrap:
 bench: bootstrap control-plane build
 	node test/dist/bench/control-plane.js 100
 	node test/dist/bench/cloud-moves.js
+	node --expose-gc test/dist/bench/scale.js
 
 control-plane:
 	@bash hack/build-control-plane.sh >/dev/null

@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$root}"
-helm="$(bash "$root/hack/install-tools.sh" | head -1)/helm"
+helm="$(bash "$root/hack/install-tools.sh" | sed -n 1p)/helm" # sed reads every line: head would SIGPIPE the script under pipefail
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 "$helm" template ip-address-controller "$root/charts/ip-address-controller" --namespace kube-system \

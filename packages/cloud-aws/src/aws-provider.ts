@@ -5,6 +5,7 @@ import {
   EC2Client,
   type Address,
   type EC2ClientConfig,
+  type Filter,
 } from "@aws-sdk/client-ec2";
 import {
   CloudError,
@@ -29,7 +30,8 @@ export interface AwsProviderOptions {
 
 /**
  * Elastic IPs on the official SDK: one DescribeAddresses per reconcile (filtered by public IP, so unknown IPs
- * are simply absent), AssociateAddress by allocation id (AllowReassociation makes a move atomic), and
+ * are simply absent), AssociateAddress by allocation id (AllowReassociation makes a move atomic; an instance that
+ * already holds another Elastic IP is refused, because EC2 would replace it silently), and
  * DisassociateAddress by association id. Credentials come from the SDK's default chain (env, IRSA, EKS Pod
  * Identity, instance profile).
  */
@@ -61,7 +63,7 @@ export class AwsCloudProvider implements CloudProvider {
   }
 
   async describeAddresses(scope: AddressScope, ips: readonly string[]): Promise<Map<string, AddressObservation>> {
-    const found = await this.find(scope, ips, "DescribeAddresses");
+    const found = await this.find(scope, { Name: "public-ip", Values: [...ips] }, "DescribeAddresses");
     return new Map(
       ips.map((ip): [string, AddressObservation] => {
         const address = found.get(ip);
@@ -78,8 +80,18 @@ export class AwsCloudProvider implements CloudProvider {
     instance: InstanceRef,
     options: { reassociate?: boolean } = {},
   ): Promise<void> {
-    const address = await this.findOne(scope, ip, "AssociateAddress");
+    const [address, onInstance] = await Promise.all([
+      this.findOne(scope, ip, "AssociateAddress"),
+      this.find(scope, { Name: "instance-id", Values: [instance.name] }, "AssociateAddress"),
+    ]);
     if (address.InstanceId === instance.name) return; // already there: repeating is a no-op
+    // EC2 would silently take the instance's current Elastic IP away: refuse, as on the other clouds.
+    const other = [...onInstance.keys()].find((held) => held !== ip);
+    if (other)
+      throw new CloudError("Conflict", `instance ${instance.name} holds Elastic IP ${other}; not replacing it`, {
+        provider: "aws",
+        operation: "AssociateAddress",
+      });
     await this.send(
       new AssociateAddressCommand({
         AllocationId: address.AllocationId,
@@ -106,7 +118,7 @@ export class AwsCloudProvider implements CloudProvider {
   }
 
   private async findOne(scope: AddressScope, ip: string, operation: string): Promise<Address> {
-    const address = (await this.find(scope, [ip], operation)).get(ip);
+    const address = (await this.find(scope, { Name: "public-ip", Values: [ip] }, operation)).get(ip);
     if (!address)
       throw new CloudError("NotFound", `no Elastic IP ${ip} in this account and region`, {
         provider: "aws",
@@ -115,8 +127,9 @@ export class AwsCloudProvider implements CloudProvider {
     return address;
   }
 
-  private async find(scope: AddressScope, ips: readonly string[], operation: string): Promise<Map<string, Address>> {
-    const command = new DescribeAddressesCommand({ Filters: [{ Name: "public-ip", Values: [...ips] }] });
+  /** Elastic IPs matching one DescribeAddresses filter, by public IP. */
+  private async find(scope: AddressScope, filter: Filter, operation: string): Promise<Map<string, Address>> {
+    const command = new DescribeAddressesCommand({ Filters: [filter] });
     const result = await this.send<{ Addresses?: Address[] }>(command, operation, scope);
     return new Map((result.Addresses ?? []).map((a) => [a.PublicIp!, a]));
   }

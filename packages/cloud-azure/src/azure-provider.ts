@@ -28,6 +28,10 @@ export interface AzureProviderOptions {
   clientOptions?: Record<string, unknown>;
   /** Poll interval of long-running NIC updates. */
   pollIntervalMs?: number;
+  /** Deadline of each list call (all its pages). */
+  timeoutMs?: number;
+  /** Deadline of a NIC update, polling included (the next reconcile reads the outcome). */
+  operationTimeoutMs?: number;
 }
 
 const VM_ID =
@@ -145,6 +149,7 @@ export class AzureCloudProvider implements CloudProvider {
     try {
       await this.client.networkInterfaces.createOrUpdate(resourceGroup!, name!, nic, {
         updateIntervalInMs: this.options.pollIntervalMs ?? 2_000,
+        abortSignal: AbortSignal.timeout(this.options.operationTimeoutMs ?? 120_000),
       });
     } catch (error) {
       throw azureError(error, "networkInterfaces.createOrUpdate");
@@ -152,17 +157,23 @@ export class AzureCloudProvider implements CloudProvider {
   }
 
   private async publicIPs(): Promise<PublicIPAddress[]> {
-    return this.collect(() => this.client.publicIPAddresses.listAll(), "publicIPAddresses.listAll");
+    return this.collect(
+      (abortSignal) => this.client.publicIPAddresses.listAll({ abortSignal }),
+      "publicIPAddresses.listAll",
+    );
   }
 
   private async nics(): Promise<NetworkInterface[]> {
-    return this.collect(() => this.client.networkInterfaces.listAll(), "networkInterfaces.listAll");
+    return this.collect(
+      (abortSignal) => this.client.networkInterfaces.listAll({ abortSignal }),
+      "networkInterfaces.listAll",
+    );
   }
 
-  private async collect<T>(list: () => AsyncIterable<T>, operation: string): Promise<T[]> {
+  private async collect<T>(list: (abortSignal: AbortSignal) => AsyncIterable<T>, operation: string): Promise<T[]> {
     try {
       const items: T[] = [];
-      for await (const item of list()) items.push(item);
+      for await (const item of list(AbortSignal.timeout(this.options.timeoutMs ?? 30_000))) items.push(item);
       return items;
     } catch (error) {
       throw azureError(error, operation);

@@ -76,26 +76,22 @@ export class GcpCloudProvider implements CloudProvider {
     );
   }
 
-  async attach(scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {
+  async attach(_scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {
     const where = this.where(instance);
-    const current = await this.currentAccessConfig(where);
+    const region = regionOf(where.zone);
+    const [current, statics] = await Promise.all([this.currentAccessConfig(where), this.staticAddresses(region)]);
     if (current?.natIP === ip) return; // already there: repeating is a no-op
-    if (current?.natIP) {
-      const statics = await this.staticAddresses(regionOf(where.zone));
-      if (statics.has(current.natIP)) {
-        throw new CloudError(
-          "Conflict",
-          `instance ${instance.name} holds static address ${current.natIP}; not replacing it`,
-          {
-            provider: "gcp",
-            operation: "addAccessConfig",
-          },
-        );
-      }
-    }
+    // Every refusal comes before the node's ephemeral IP is deleted, so a refused attach costs the node nothing.
+    const refuse = (kind: "NotFound" | "Conflict", message: string) =>
+      new CloudError(kind, message, { provider: "gcp", operation: "instances.addAccessConfig" });
+    const address = statics.get(ip);
+    if (!address) throw refuse("NotFound", `no static address ${ip} in region ${region}`);
+    const user = gcpHolder(address);
+    if (user) throw refuse("Conflict", `static address ${ip} is in use by ${user.name}`);
+    if (current?.natIP && statics.has(current.natIP))
+      throw refuse("Conflict", `instance ${instance.name} holds static address ${current.natIP}; not replacing it`);
     if (current) await this.deleteAccessConfig(where, current.name ?? ACCESS_CONFIG);
     await this.addAccessConfig(where, ip);
-    void scope;
   }
 
   async detach(_scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {

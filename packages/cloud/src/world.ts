@@ -85,7 +85,15 @@ export class World {
     return this.staticIPs.get(key) ?? instance.ephemeralIP;
   }
 
-  attach(ip: string, instanceKey: string, options: { reassociate?: boolean; actor?: string } = {}): void {
+  /**
+   * Attaches `ip` to `instanceKey`. An instance holding another static address refuses (GCP, Azure), unless
+   * `replaceStatic` (EC2 replaces an instance's Elastic IP silently).
+   */
+  attach(
+    ip: string,
+    instanceKey: string,
+    options: { reassociate?: boolean; replaceStatic?: boolean; actor?: string } = {},
+  ): void {
     const address = this.addresses.get(ip);
     if (!address) throw new CloudError("NotFound", `address ${ip} is not reserved`);
     const instance = this.instances.get(instanceKey);
@@ -108,9 +116,10 @@ export class World {
       throw new CloudError("Conflict", `address ${ip} is already associated with ${current}`);
     }
     const existing = this.staticIPs.get(instanceKey);
-    if (existing !== undefined) {
+    if (existing !== undefined && !options.replaceStatic) {
       throw new CloudError("Conflict", `instance ${instanceKey} already holds static address ${existing}`);
     }
+    if (existing !== undefined) this.detach(existing, instanceKey, options.actor);
     if (current !== undefined) this.staticIPs.delete(current);
     this.holders.set(ip, instanceKey);
     this.staticIPs.set(instanceKey, ip);

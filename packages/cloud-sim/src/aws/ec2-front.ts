@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CloudError, awsInstanceKey, type World } from "@ipac/cloud";
+import { CloudError, awsInstanceKey, type World, type WorldAddress } from "@ipac/cloud";
 import { Faults } from "../faults.js";
 import { document, type XmlNode } from "../xml.js";
 import { allocationIdOf, associationIdOf, networkInterfaceIdOf, privateIpOf } from "./ids.js";
@@ -155,12 +155,20 @@ export class Ec2Front {
       if (!addresses.some((a) => allocationIdOf(a.ip) === id))
         throw new Ec2Error("InvalidAllocationID.NotFound", `Allocation ID '${id}' not found.`);
     }
+    // The filters this front knows; EC2 refuses a filter name it does not know, and so does this front.
+    const filterOf: Record<string, (a: WorldAddress) => string | undefined> = {
+      "public-ip": (a) => a.ip,
+      "allocation-id": (a) => allocationIdOf(a.ip),
+      "instance-id": (a) => this.world.holderOf(a.ip)?.name,
+    };
+    for (const name of filters.keys()) {
+      if (!filterOf[name]) throw new Ec2Error("InvalidParameterValue", `The filter '${name}' is invalid`);
+    }
     const selected = addresses.filter(
       (a) =>
         (byIP.length === 0 || byIP.includes(a.ip)) &&
         (byAllocation.length === 0 || byAllocation.includes(allocationIdOf(a.ip))) &&
-        (!filters.has("public-ip") || filters.get("public-ip")!.includes(a.ip)) &&
-        (!filters.has("allocation-id") || filters.get("allocation-id")!.includes(allocationIdOf(a.ip))),
+        [...filters].every(([name, values]) => values.includes(filterOf[name]!(a) ?? "")),
     );
     return {
       addressesSet: selected.map((a) => {
@@ -197,8 +205,10 @@ export class Ec2Front {
     if (!this.world.instance(awsInstanceKey(instanceId))) {
       throw new Ec2Error("InvalidInstanceID.NotFound", `The instance ID '${instanceId}' does not exist`);
     }
+    // As EC2 does: an instance's Elastic IP is silently replaced by the one associated now.
     this.world.attach(address.ip, awsInstanceKey(instanceId), {
       reassociate: params.get("AllowReassociation") === "true",
+      replaceStatic: true,
       actor: "aws-api",
     });
     return { return: true, associationId: associationIdOf(address.ip, instanceId) };

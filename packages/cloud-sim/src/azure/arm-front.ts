@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -223,7 +223,11 @@ export class ArmFront {
       name: `${instance.name}-nic`,
       type: "Microsoft.Network/networkInterfaces",
       location: "westeurope",
-      etag: `W/"${randomUUID()}"`,
+      // Like ARM's, the etag changes when the NIC does, not on every read.
+      etag: `W/"${createHash("sha256")
+        .update(`${id}|${held?.ip ?? ""}`)
+        .digest("hex")
+        .slice(0, 32)}"`,
       properties: {
         provisioningState: "Succeeded",
         primary: true,

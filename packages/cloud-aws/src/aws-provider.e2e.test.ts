@@ -18,8 +18,11 @@ describe("AWS adapter calls (cloud-sim EC2 front)", () => {
     name: "i-00000000000000001",
   };
 
+  const eksNode = { provider: "aws" as const, key: awsInstanceKey("i-00000000000000002"), name: "i-00000000000000002" };
+
   beforeAll(async () => {
-    world.addInstance({ key: instance.key, provider: "aws", name: instance.name, zone: `${region}a` });
+    for (const i of [instance, eksNode])
+      world.addInstance({ key: i.key, provider: "aws", name: i.name, zone: `${region}a` });
     world.reserveAddress({ ip, provider: "aws", region });
     const endpoint = await front.listen();
     aws = new AwsCloudProvider({
@@ -40,11 +43,25 @@ describe("AWS adapter calls (cloud-sim EC2 front)", () => {
     expect(Object.fromEntries(front.faults.calls)).toEqual({ DescribeAddresses: 3, AssociateAddress: 1 });
   });
 
+  it("reaches an instance with several network interfaces (an EKS node) through its primary interface", async () => {
+    await aws.detach(scope, ip, instance);
+    front.addSecondaryInterface(eksNode.name);
+    front.faults.calls.clear();
+    await aws.attach(scope, ip, eksNode);
+    expect(world.holderOf(ip)?.key).toBe(eksNode.key);
+    expect((await aws.describeAddresses(scope, [ip])).get(ip)?.holder?.key).toBe(eksNode.key);
+    expect(front.faults.calls.get("AssociateAddress")).toBe(2); // refused by instance id, then by interface
+    expect(front.faults.calls.get("DescribeInstances")).toBe(1);
+    await aws.attach(scope, ip, instance, { reassociate: true });
+    expect(world.holderOf(ip)?.key).toBe(instance.key);
+  });
+
   it("stays within the IAM policy the README lists", async () => {
     front.faults.calls.clear();
     await aws.describeAddresses(scope, [ip]);
     await aws.detach(scope, ip, instance);
-    await aws.attach(scope, ip, instance);
+    await aws.attach(scope, ip, eksNode);
+    await aws.detach(scope, ip, eksNode);
     expect([...front.faults.calls.keys()].map((action) => `ec2:${action}`).sort()).toEqual([...AWS_IAM_ACTIONS].sort());
   });
 });

@@ -1,11 +1,13 @@
 import {
   AssociateAddressCommand,
   DescribeAddressesCommand,
+  DescribeInstancesCommand,
   DisassociateAddressCommand,
   EC2Client,
   type Address,
   type EC2ClientConfig,
   type Filter,
+  type Reservation,
 } from "@aws-sdk/client-ec2";
 import {
   CloudError,
@@ -18,7 +20,12 @@ import {
 import { ec2Error } from "./errors.js";
 
 /** The EC2 calls this adapter makes: the IAM policy in the README grants exactly these. */
-export const AWS_IAM_ACTIONS = ["ec2:DescribeAddresses", "ec2:AssociateAddress", "ec2:DisassociateAddress"] as const;
+export const AWS_IAM_ACTIONS = [
+  "ec2:DescribeAddresses",
+  "ec2:AssociateAddress",
+  "ec2:DisassociateAddress",
+  "ec2:DescribeInstances",
+] as const;
 
 export interface AwsProviderOptions {
   region?: string;
@@ -31,7 +38,8 @@ export interface AwsProviderOptions {
 /**
  * Elastic IPs on the official SDK: one DescribeAddresses per reconcile (filtered by public IP, so unknown IPs
  * are simply absent), AssociateAddress by allocation id (AllowReassociation makes a move atomic; an instance that
- * already holds another Elastic IP is refused, because EC2 would replace it silently), and
+ * already holds another Elastic IP is refused, because EC2 would replace it silently; an instance with several
+ * network interfaces, like an EKS node, is reached through its primary interface), and
  * DisassociateAddress by association id. Credentials come from the SDK's default chain (env, IRSA, EKS Pod
  * Identity, instance profile).
  */
@@ -92,15 +100,39 @@ export class AwsCloudProvider implements CloudProvider {
         provider: "aws",
         operation: "AssociateAddress",
       });
-    await this.send(
-      new AssociateAddressCommand({
-        AllocationId: address.AllocationId,
-        InstanceId: instance.name,
-        AllowReassociation: options.reassociate === true,
-      }),
-      "AssociateAddress",
+    const associate = (target: { InstanceId: string } | { NetworkInterfaceId: string }) =>
+      this.send(
+        new AssociateAddressCommand({
+          AllocationId: address.AllocationId,
+          AllowReassociation: options.reassociate === true,
+          ...target,
+        }),
+        "AssociateAddress",
+        scope,
+      );
+    try {
+      await associate({ InstanceId: instance.name });
+    } catch (error) {
+      if (!hasSeveralInterfaces(error)) throw error;
+      // EKS nodes carry the VPC CNI's secondary interfaces: EC2 then wants the primary interface named.
+      await associate({ NetworkInterfaceId: await this.primaryInterface(scope, instance) });
+    }
+  }
+
+  private async primaryInterface(scope: AddressScope, instance: InstanceRef): Promise<string> {
+    const result = await this.send<{ Reservations?: Reservation[] }>(
+      new DescribeInstancesCommand({ InstanceIds: [instance.name] }),
+      "DescribeInstances",
       scope,
     );
+    const interfaces = result.Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces ?? [];
+    const primary = interfaces.find((eni) => eni.Attachment?.DeviceIndex === 0)?.NetworkInterfaceId;
+    if (!primary)
+      throw new CloudError("NotFound", `instance ${instance.name} has no primary network interface`, {
+        provider: "aws",
+        operation: "DescribeInstances",
+      });
+    return primary;
   }
 
   async detach(scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {
@@ -147,6 +179,11 @@ export class AwsCloudProvider implements CloudProvider {
       throw ec2Error(error, operation);
     }
   }
+}
+
+/** EC2 refuses to associate by instance id when the instance has more than one network interface. */
+function hasSeveralInterfaces(error: unknown): boolean {
+  return error instanceof CloudError && (error.cause as { name?: string } | undefined)?.name === "InvalidInstanceID";
 }
 
 /**

@@ -6,7 +6,10 @@ const KINDS: [RegExp, CloudErrorKind][] = [
   [/\.NotFound$|^InvalidInstanceID\.Malformed$|^InvalidAllocationID\.Malformed$/, "NotFound"],
   [/^(RequestLimitExceeded|Throttling|ThrottlingException|RequestThrottled)$/, "RateLimited"],
   [/^(UnauthorizedOperation|AuthFailure|AccessDenied|OptInRequired|Blocked)/, "Permission"],
-  [/^(InvalidParameter|MissingParameter|InvalidInput|IncorrectInstanceState|InvalidState)/, "InvalidInput"],
+  [
+    /^(InvalidParameter|MissingParameter|InvalidInput|IncorrectInstanceState|InvalidState|InvalidInstanceID$)/,
+    "InvalidInput",
+  ],
   [/^(InternalError|InternalFailure|ServiceUnavailable|Unavailable)$/, "Transient"],
 ];
 

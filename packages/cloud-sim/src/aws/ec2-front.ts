@@ -21,12 +21,15 @@ class Ec2Error extends Error {
 /**
  * The EC2 Query API (form-encoded POST, XML answers, XML errors with EC2's codes) over the shared World, for the
  * official AWS SDK pointed at it through AWS_ENDPOINT_URL_EC2. Serves what the controller and its tests use:
- * RunInstances, DescribeInstances, AllocateAddress, DescribeAddresses, AssociateAddress, DisassociateAddress.
+ * RunInstances, DescribeInstances, AllocateAddress, DescribeAddresses, AssociateAddress (by instance, or by primary
+ * network interface), DisassociateAddress.
  */
 export class Ec2Front {
   readonly faults = new Faults();
   private readonly server: Server;
   private nextAddress = 1;
+  /** Instances with secondary network interfaces (as the VPC CNI gives EKS nodes), by instance id. */
+  private readonly secondaryInterfaces = new Map<string, number>();
 
   constructor(
     private readonly world: World,
@@ -38,6 +41,14 @@ export class Ec2Front {
   async listen(port = 0, host = "127.0.0.1"): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(port, host, resolve));
     return `http://${host}:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /**
+   * Attaches a secondary network interface to an instance, as the VPC CNI does on EKS nodes. From then on EC2
+   * refuses to associate an Elastic IP by the instance id: the caller must name an interface.
+   */
+  addSecondaryInterface(instanceId: string): void {
+    this.secondaryInterfaces.set(instanceId, (this.secondaryInterfaces.get(instanceId) ?? 0) + 1);
   }
 
   close(): Promise<void> {
@@ -133,6 +144,14 @@ export class Ec2Front {
       placement: { availabilityZone: instance.zone ?? `${this.region}a` },
       privateIpAddress: privateIpOf(id),
       ipAddress: this.world.publicIPOf(instance.key),
+      networkInterfaceSet: Array.from({ length: 1 + (this.secondaryInterfaces.get(id) ?? 0) }, (_, index) => ({
+        networkInterfaceId: index === 0 ? networkInterfaceIdOf(id) : networkInterfaceIdOf(`${id}/${index}`),
+        status: "in-use",
+        attachment: {
+          attachmentId: `eni-attach-${networkInterfaceIdOf(`${id}/${index}`).slice(4)}`,
+          deviceIndex: index,
+        },
+      })),
     };
   }
 
@@ -195,9 +214,15 @@ export class Ec2Front {
 
   private associateAddress(params: URLSearchParams): XmlNode {
     const allocationId = params.get("AllocationId");
-    const instanceId = params.get("InstanceId");
+    const interfaceId = params.get("NetworkInterfaceId");
+    const instanceId = interfaceId ? this.instanceOfPrimaryInterface(interfaceId) : params.get("InstanceId");
     if (!allocationId || !instanceId)
-      throw new Ec2Error("MissingParameter", "AllocationId and InstanceId are required");
+      throw new Ec2Error("MissingParameter", "AllocationId and InstanceId or NetworkInterfaceId are required");
+    if (!interfaceId && this.secondaryInterfaces.has(instanceId))
+      throw new Ec2Error(
+        "InvalidInstanceID",
+        `There are multiple interfaces attached to instance '${instanceId}'. Please specify an interface ID for the operation instead.`,
+      );
     const address = [...this.world.listAddresses()].find(
       (a) => a.provider === "aws" && allocationIdOf(a.ip) === allocationId,
     );
@@ -212,6 +237,19 @@ export class Ec2Front {
       actor: "aws-api",
     });
     return { return: true, associationId: associationIdOf(address.ip, instanceId) };
+  }
+
+  /** This front models Elastic IPs on primary interfaces only (what the controller uses). */
+  private instanceOfPrimaryInterface(interfaceId: string): string {
+    const instance = [...this.world.listInstances()].find(
+      (i) => i.provider === "aws" && networkInterfaceIdOf(i.name) === interfaceId,
+    );
+    if (!instance)
+      throw new Ec2Error(
+        "InvalidNetworkInterfaceID.NotFound",
+        `The networkInterface ID '${interfaceId}' does not exist`,
+      );
+    return instance.name;
   }
 
   private disassociateAddress(params: URLSearchParams): XmlNode {

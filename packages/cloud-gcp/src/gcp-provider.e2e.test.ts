@@ -102,13 +102,24 @@ describe("GCP adapter against the cloud-sim Compute front", () => {
     expect(front.faults.calls.get("instances.deleteAccessConfig")).toBeUndefined();
   });
 
-  it("detaches and gives the node an ephemeral IP back; repeating is a no-op", async () => {
+  it("detaches once the IP is free, and gives the node an ephemeral IP back off the critical path", async () => {
     await gcp.detach(scope, ip, b);
     expect(world.holderOf(ip)?.key).toBe(a.key);
+    front.operationDelayMs = 300;
+    const started = Date.now();
     await gcp.detach(scope, ip, a);
+    const detachMs = Date.now() - started;
+    expect(world.holderOf(ip)).toBeUndefined();
+    expect(detachMs).toBeLessThan(600); // one Operation waited on, not two
+    const natIP = async () =>
+      (await gcp.instances.get({ project, zone, instance: a.name }))[0].networkInterfaces?.[0]?.accessConfigs?.[0]
+        ?.natIP;
+    expect(await natIP()).toBeUndefined(); // still being given back
+    await gcp.settled();
+    front.operationDelayMs = 0;
+    expect(await natIP()).toBe("35.0.0.1");
     await gcp.detach(scope, ip, a);
     expect(world.holderOf(ip)).toBeUndefined();
-    expect(world.publicIPOf(a.key)).toBe("35.0.0.1");
     await gcp.attach(scope, ip, b);
     expect(await holder()).toBe("node-b");
   });

@@ -31,6 +31,8 @@ export interface GcpProviderOptions {
   timeoutMs?: number;
   /** How long to wait for a zonal Operation before giving up (the next reconcile reads the outcome). */
   operationTimeoutMs?: number;
+  /** Told when work done off a move's critical path (giving a node its ephemeral IP back) fails. */
+  onBackgroundError?: (error: CloudError, what: string) => void;
 }
 
 const SELF_LINK = /\/projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/;
@@ -39,8 +41,9 @@ const ACCESS_CONFIG = "external-nat";
 /**
  * Static external IPs on Compute Engine with the official client: one addresses.list per reconcile (the region's
  * static addresses, or aggregatedList without a region); attach = delete the NIC's access config (its ephemeral IP)
- * then addAccessConfig with the static natIP, waiting on both zonal Operations; detach = delete it and give the
- * node an ephemeral IP back. Refuses to replace an instance's current IP when that IP is itself a static address.
+ * then addAccessConfig with the static natIP, waiting on both zonal Operations; detach = delete it (the IP is free
+ * once that Operation is done, so a move goes on at once) and give the node an ephemeral IP back in the background.
+ * Refuses to replace an instance's current IP when that IP is itself a static address.
  */
 export class GcpCloudProvider implements CloudProvider {
   readonly name = "gcp" as const;
@@ -50,6 +53,8 @@ export class GcpCloudProvider implements CloudProvider {
   readonly operations: ZoneOperationsClient;
   private readonly timeoutMs: number;
   private readonly operationTimeoutMs: number;
+  /** Ephemeral IPs being given back, by instance key: the next call on that instance waits for its own. */
+  private readonly restoring = new Map<string, Promise<void>>();
 
   constructor(private readonly options: GcpProviderOptions = {}) {
     const clientOptions = options.clientOptions ?? {};
@@ -60,7 +65,13 @@ export class GcpCloudProvider implements CloudProvider {
     this.operationTimeoutMs = options.operationTimeoutMs ?? 120_000;
   }
 
+  /** Resolves once the work started in the background (ephemeral IPs given back) has finished. */
+  async settled(): Promise<void> {
+    await Promise.all(this.restoring.values());
+  }
+
   async close(): Promise<void> {
+    await this.settled();
     await Promise.all([this.instances.close(), this.addresses.close(), this.operations.close()]);
   }
 
@@ -78,6 +89,7 @@ export class GcpCloudProvider implements CloudProvider {
 
   async attach(_scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {
     const where = this.where(instance);
+    await this.restoring.get(instance.key);
     const region = regionOf(where.zone);
     const [current, statics] = await Promise.all([this.currentAccessConfig(where), this.staticAddresses(region)]);
     if (current?.natIP === ip) return; // already there: repeating is a no-op
@@ -96,11 +108,20 @@ export class GcpCloudProvider implements CloudProvider {
 
   async detach(_scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {
     const where = this.where(instance);
+    await this.restoring.get(instance.key);
     const current = await this.currentAccessConfig(where);
     if (current?.natIP !== ip) return; // not (or no longer) there
     await this.deleteAccessConfig(where, current.name ?? ACCESS_CONFIG);
-    // Give the node an ephemeral IP back, so it keeps its egress.
-    await this.addAccessConfig(where, undefined);
+    // Give the node an ephemeral IP back, so it keeps its egress, off the critical path of the move.
+    const restore = this.addAccessConfig(where, undefined)
+      .catch((error: unknown) => {
+        const report =
+          this.options.onBackgroundError ??
+          ((e: CloudError, what: string) => process.emitWarning(`${what}: ${e.message}`));
+        report(gcpError(error, "instances.addAccessConfig"), `giving ${instance.name} an ephemeral IP back`);
+      })
+      .finally(() => this.restoring.delete(instance.key));
+    this.restoring.set(instance.key, restore);
   }
 
   private where(instance: InstanceRef) {

@@ -19,7 +19,7 @@ export function cloudProviderFactory(logger: Logger): (provider: CloudProviderNa
   return (provider) => {
     if (!providers.has(provider)) {
       try {
-        providers.set(provider, create(provider));
+        providers.set(provider, create(provider, logger));
       } catch (error) {
         // e.g. no credentials configured: the allocation reports a CloudError naming the missing adapter.
         logger.error(
@@ -33,7 +33,7 @@ export function cloudProviderFactory(logger: Logger): (provider: CloudProviderNa
   };
 }
 
-function create(provider: CloudProviderName): CloudProvider {
+function create(provider: CloudProviderName, logger: Logger): CloudProvider {
   const env = process.env;
   switch (provider) {
     case "aws":
@@ -50,6 +50,7 @@ function create(provider: CloudProviderName): CloudProvider {
       return new GcpCloudProvider({
         ...(env.GOOGLE_CLOUD_PROJECT ? { project: env.GOOGLE_CLOUD_PROJECT } : {}),
         clientOptions,
+        onBackgroundError: (error, what) => logger.warn({ provider, err: error.message, kind: error.kind }, what),
       });
     }
     case "azure":

@@ -37,6 +37,7 @@ export class ControllerMetrics {
   readonly detachTotal: Counter<"crd_name" | "status">;
   private readonly gcpApiErrors: Counter<"operation" | "error_type">;
   private readonly cloudApiErrors: Counter<"provider" | "operation" | "error_type">;
+  private readonly cloudApiDuration: Histogram<"provider" | "operation" | "result">;
   readonly reconcileDuration: Histogram<"crd_name">;
   readonly failoverSeconds: Histogram<"crd_name">;
   /** Label sets written per allocation, to remove exactly those when it changes or goes away. */
@@ -101,6 +102,13 @@ export class ControllerMetrics {
       "operation",
       "error_type",
     ]);
+    this.cloudApiDuration = new Histogram({
+      name: "netipallocation_cloud_api_duration_seconds",
+      help: "Cloud calls (observe, attach, detach) by provider, operation and result (success or error class)",
+      labelNames: ["provider", "operation", "result"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: [registry],
+    });
     this.reconcileDuration = new Histogram({
       name: "netipallocation_reconcile_duration_seconds",
       help: "Time spent in reconciliation",
@@ -130,6 +138,10 @@ export class ControllerMetrics {
 
   setReady(ready: boolean): void {
     this.ready.set({ pod_name: this.podName }, ready ? 1 : 0);
+  }
+
+  cloudApiCall(provider: string, operation: string, result: string, seconds: number): void {
+    this.cloudApiDuration.observe({ provider, operation, result }, seconds);
   }
 
   cloudApiError(provider: string, operation: string, errorType: string): void {

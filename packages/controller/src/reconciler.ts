@@ -15,6 +15,7 @@ import type { Logger } from "pino";
 import { Applier } from "./apply.js";
 import type { ClusterCache } from "./cluster-cache.js";
 import { decide, type DecideInput, type DecideOutput, type NodeView, type OtherAllocation } from "./decide/index.js";
+import { instrumented } from "./instrumented-cloud.js";
 import { leaderGuarded } from "./leader-guarded-cloud.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { NodeClaims } from "./node-claims.js";
@@ -73,7 +74,7 @@ export class Reconciler {
     const validation = validateSpec(allocation.spec);
     const provider = validation.valid ? validation.spec.provider : undefined;
     const rawCloud = provider ? this.options.cloudFor(provider) : undefined;
-    const cloud = rawCloud && leaderGuarded(rawCloud, this.options.isLeader);
+    const cloud = rawCloud && leaderGuarded(instrumented(rawCloud, this.options.metrics), this.options.isLeader);
     const scope = {
       provider: provider ?? "gcp",
       ...(validation.valid && validation.spec.region ? { region: validation.spec.region } : {}),

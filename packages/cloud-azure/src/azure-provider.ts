@@ -41,8 +41,8 @@ const NIC_ID = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/networ
 /**
  * Public IPs on Azure with @azure/arm-network: a Public IP is attached by setting it on the primary ipConfiguration
  * of the VM's primary NIC (a PUT of the NIC, as a long-running operation) and detached by clearing it. One list of
- * public IPs and one list of NICs per observation. Never replaces a public IP already on the NIC. Uniform scale-set
- * VMs cannot take an existing public IP (their NICs are not writable): such nodes get a clear InvalidInput.
+ * public IPs and one list of NICs per observation. Never replaces a public IP already on the NIC. (Uniform
+ * scale-set VMs cannot take an existing public IP: parseProviderID reports such nodes ineligible.)
  */
 export class AzureCloudProvider implements CloudProvider {
   readonly name = "azure" as const;
@@ -121,16 +121,6 @@ export class AzureCloudProvider implements CloudProvider {
   }
 
   private async primaryNic(instance: InstanceRef): Promise<NetworkInterface> {
-    if (instance.scaleSet) {
-      throw new CloudError(
-        "InvalidInput",
-        `${instance.name} is a uniform scale-set VM: its NIC cannot take an existing public IP`,
-        {
-          provider: "azure",
-          operation: "networkInterfaces.createOrUpdate",
-        },
-      );
-    }
     const nics = (await this.nics()).filter((nic) => {
       const vm = VM_ID.exec(nic.virtualMachine?.id ?? "");
       return vm && azureVmKey(vm[1]!, vm[2]!, vm[3]!) === instance.key;

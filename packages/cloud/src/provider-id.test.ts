@@ -15,11 +15,6 @@ describe("parseProviderID", () => {
       "azure",
       { key: "azure://sub/mc_rg_aks_westeurope/vm/vm-1", name: "vm-1", resourceGroup: "MC_rg_aks_westeurope" },
     ],
-    [
-      "azure:///subscriptions/sub/resourceGroups/mc_rg/providers/Microsoft.Compute/virtualMachineScaleSets/aks-pool-123-vmss/virtualMachines/3",
-      "azure",
-      { key: "azure://sub/mc_rg/vmss/aks-pool-123-vmss/3", name: "aks-pool-123-vmss/3", scaleSet: "aks-pool-123-vmss" },
-    ],
   ] as const)("parses %s", (providerID, provider, expected) => {
     const result = parseProviderID(providerID, provider);
     expect(result).toMatchObject({ ok: true, instance: { provider, ...expected } });
@@ -48,6 +43,11 @@ describe("parseProviderID", () => {
     ],
     ["gce://only-project", "gcp", 'providerID "gce://only-project" is malformed'],
     ["aws:///us-east-1a/not-an-instance", "aws", "malformed"],
+    [
+      "azure:///subscriptions/sub/resourceGroups/mc_rg/providers/Microsoft.Compute/virtualMachineScaleSets/aks-pool-123-vmss/virtualMachines/3",
+      "azure",
+      "aks-pool-123-vmss/3 is a VM of an Azure Uniform scale set, whose NIC cannot take an existing public IP",
+    ],
   ] as const)("explains why %s is unusable for %s", (providerID, provider, reason) => {
     const result = parseProviderID(providerID, provider);
     expect(result.ok).toBe(false);

@@ -9,8 +9,6 @@ export const gceInstanceKey = (project: string, zone: string, name: string) => `
 export const awsInstanceKey = (instanceId: string) => `aws://${instanceId}`;
 export const azureVmKey = (subscription: string, resourceGroup: string, name: string) =>
   `azure://${subscription}/${resourceGroup}/vm/${name}`.toLowerCase();
-export const azureScaleSetVmKey = (subscription: string, resourceGroup: string, scaleSet: string, id: string) =>
-  `azure://${subscription}/${resourceGroup}/vmss/${scaleSet}/${id}`.toLowerCase();
 
 const GCE = /^gce:\/\/([^/]+)\/([^/]+)\/([^/]+)$/;
 const AWS = /^aws:\/\/\/?(?:([^/]*)\/)?(i-[0-9a-f]+)$/;
@@ -28,9 +26,18 @@ export function parseProviderID(providerID: string | undefined, expected: CloudP
   const provider = SCHEMES[scheme];
   if (!provider) return { ok: false, reason: `providerID "${providerID}" is not of a supported cloud` };
   if (provider !== expected) return { ok: false, reason: `providerID is ${provider}, allocation is ${expected}` };
+  const uniformScaleSetVm = AZURE_VMSS.exec(providerID);
+  if (provider === "azure" && uniformScaleSetVm)
+    return { ok: false, reason: `${uniformScaleSetVm[3]}/${uniformScaleSetVm[4]} ${UNIFORM_SCALE_SET}` };
   const instance = parse(provider, providerID);
   return instance ? { ok: true, instance } : { ok: false, reason: `providerID "${providerID}" is malformed` };
 }
+
+// Their NICs are read-only to the network API, and the scale set's per-instance public IP configuration cannot
+// reference an existing address (Flexible scale-set VMs have ordinary VM providerIDs and NICs).
+const UNIFORM_SCALE_SET =
+  "is a VM of an Azure Uniform scale set, whose NIC cannot take an existing public IP " +
+  "(standalone VMs, Flexible scale sets and AKS VirtualMachines node pools can)";
 
 function parse(provider: CloudProviderName, id: string): InstanceRef | undefined {
   if (provider === "gcp") {
@@ -42,18 +49,6 @@ function parse(provider: CloudProviderName, id: string): InstanceRef | undefined
   if (provider === "aws") {
     const m = AWS.exec(id);
     return m ? { provider, key: awsInstanceKey(m[2]!), name: m[2]!, ...(m[1] ? { zone: m[1] } : {}) } : undefined;
-  }
-  const vmss = AZURE_VMSS.exec(id);
-  if (vmss) {
-    const [, subscription, resourceGroup, scaleSet, instanceId] = vmss as unknown as string[];
-    return {
-      provider,
-      key: azureScaleSetVmKey(subscription!, resourceGroup!, scaleSet!, instanceId!),
-      name: `${scaleSet}/${instanceId}`,
-      account: subscription!,
-      resourceGroup: resourceGroup!,
-      scaleSet: scaleSet!,
-    };
   }
   const vm = AZURE_VM.exec(id);
   return vm

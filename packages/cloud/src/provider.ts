@@ -1,19 +1,17 @@
 import type { CloudProviderName } from "@ipac/api";
 
-/** A cloud instance (VM or scale-set VM) behind a Kubernetes node, parsed from the node's spec.providerID. */
+/** A cloud instance (a VM) behind a Kubernetes node, parsed from the node's spec.providerID. */
 export interface InstanceRef {
   provider: CloudProviderName;
   /** Canonical, provider-unique key; equal for the same instance however it was reached (providerID or cloud read). */
   key: string;
-  /** Human-readable name (GCE instance name, EC2 instance id, Azure VM name or scale-set/instanceId). */
+  /** Human-readable name (GCE instance name, EC2 instance id, Azure VM name). */
   name: string;
   zone?: string;
   /** GCP project, AWS account (if known), Azure subscription. */
   account?: string;
   /** Azure resource group. */
   resourceGroup?: string;
-  /** Azure scale set name for scale-set VMs. */
-  scaleSet?: string;
 }
 
 /** Where an allocation's addresses live: provider plus the allocation's cloud spec. */

@@ -1,7 +1,7 @@
 import type { CloudProviderName } from "@ipac/api";
 import { CloudError } from "./errors.js";
 
-/** A VM (or scale-set VM) with one primary NIC, which holds at most one public IP. */
+/** A VM with one primary NIC, which holds at most one public IP. */
 export interface WorldInstance {
   key: string;
   provider: CloudProviderName;
@@ -9,7 +9,6 @@ export interface WorldInstance {
   zone?: string;
   account?: string;
   resourceGroup?: string;
-  scaleSet?: string;
   /** The public IP the instance gets when it holds no static one. */
   ephemeralIP?: string;
   terminated?: boolean;

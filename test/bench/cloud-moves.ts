@@ -69,7 +69,7 @@ async function aws(): Promise<Setup> {
     from,
     to,
     ip: "52.0.0.1",
-    setLatency: (r) => (front.faults.latencyMs = r ? 1_000 : 0),
+    setLatency: (r) => front.faults.latency({ minMs: r ? 1_000 : 0 }),
     stop: async () => (provider.destroy(), await front.close()),
   };
 }

@@ -56,6 +56,13 @@ describe("cloud-sim serve", () => {
       expect(await post("/attach", { ip: "9.9.9.9", instance: "x" })).toMatchObject({
         error: expect.stringMatching(/not reserved/),
       });
+      // Faults through the admin API: a latency range for one operation, and a scripted failure.
+      await post("/faults", { front: "gcp", latency: { minMs: 300, maxMs: 400, operation: "addresses.list" } });
+      await post("/faults", { front: "gcp", operation: "addresses.list", code: "rateLimitExceeded", status: 429 });
+      const started = Date.now();
+      const throttled = await fetch(`${endpoints.gcp}/compute/v1/projects/p/regions/z/addresses`);
+      expect(throttled.status).toBe(429);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     } finally {
       child.kill("SIGTERM");
       expect(await exited).toBe(0);

@@ -21,3 +21,18 @@ describe("Faults", () => {
     expect(await faults.enter("op")).toBeUndefined();
   });
 });
+
+describe("Faults latency", () => {
+  it("draws each call's latency from its operation's range, else from the range for every operation", () => {
+    const draws = [0, 0.5, 1];
+    let n = 0;
+    const faults = new Faults(() => draws[n++ % 3]!);
+    faults.latency({ minMs: 1_000, maxMs: 3_000 }, "slow");
+    faults.latency({ minMs: 20 });
+    expect([faults.delayOf("slow"), faults.delayOf("slow"), faults.delayOf("slow")]).toEqual([1_000, 2_000, 3_000]);
+    expect(faults.delayOf("other")).toBe(20);
+    faults.latency({ minMs: 0 });
+    expect(faults.delayOf("other")).toBe(0);
+    expect(faults.delayOf("slow")).toBeGreaterThanOrEqual(1_000);
+  });
+});

@@ -6,13 +6,28 @@ export interface ScriptedFault {
   remaining: number;
 }
 
+/** A latency drawn uniformly from [minMs, maxMs] (fixed at minMs without maxMs). */
+export interface LatencyRange {
+  minMs: number;
+  maxMs?: number;
+}
+
+/** The operation name that sets the latency of every operation without one of its own. */
+export const ANY_OPERATION = "*";
+
 export class Faults {
-  latencyMs = 0;
+  private readonly latencies = new Map<string, LatencyRange>();
   private readonly scripted = new Map<string, ScriptedFault>();
   private readonly rates = new Map<string, { code: string; status: number; probability: number }>();
   readonly calls = new Map<string, number>();
 
   constructor(private readonly random: () => number = Math.random) {}
+
+  /** From now on, calls of `operation` (default: every operation) take this long; { minMs: 0 } removes it. */
+  latency(range: LatencyRange, operation = ANY_OPERATION): void {
+    if (range.minMs <= 0 && !range.maxMs) this.latencies.delete(operation);
+    else this.latencies.set(operation, range);
+  }
 
   /** From now on, each call of `operation` fails with `code`/`status` with this probability (0 stops it). */
   errorRate(operation: string, code: string, status: number, probability: number): void {
@@ -25,10 +40,19 @@ export class Faults {
     this.scripted.set(operation, { code, status, remaining: times });
   }
 
-  /** Counts the call, waits the latency, and returns a scripted failure if one is due. */
+  /** How long the next call of `operation` takes. */
+  delayOf(operation: string): number {
+    const range = this.latencies.get(operation) ?? this.latencies.get(ANY_OPERATION);
+    if (!range) return 0;
+    const { minMs, maxMs = minMs } = range;
+    return minMs + (maxMs - minMs) * this.random();
+  }
+
+  /** Counts the call, waits its latency, and returns a scripted failure if one is due. */
   async enter(operation: string): Promise<ScriptedFault | undefined> {
     this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
-    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs).unref());
+    const delay = this.delayOf(operation);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay).unref());
     const fault = this.scripted.get(operation);
     if (fault && fault.remaining > 0) {
       fault.remaining--;

@@ -119,7 +119,12 @@ export class Simulator {
         return world.terminate(text("instance"), "admin");
       case "POST /faults": {
         const faults = this.faultsOf(text("front"));
-        if (typeof input.latencyMs === "number") faults.latencyMs = input.latencyMs;
+        const latency = input.latency as { minMs?: number; maxMs?: number; operation?: string } | undefined;
+        if (latency && typeof latency.minMs === "number")
+          faults.latency(
+            { minMs: latency.minMs, ...(latency.maxMs ? { maxMs: latency.maxMs } : {}) },
+            latency.operation,
+          );
         if (input.operation)
           faults.failNext(text("operation"), text("code"), Number(input.status ?? 500), Number(input.times ?? 1));
         if (typeof input.gcpOperationDelayMs === "number") this.gcp.operationDelayMs = input.gcpOperationDelayMs;

@@ -136,7 +136,7 @@ export function describeConformance(
       it("gives up on a call that hangs, as Transient, within its deadline", async () => {
         const { faults, withDeadlines } = sim();
         const impatient = withDeadlines({ callMs: 300, operationMs: 1_000 });
-        faults.latencyMs = 3_000;
+        faults.latency({ minMs: 3_000 });
         const started = Date.now();
         try {
           await expect(impatient.provider.describeAddresses(target.scope, target.ips)).rejects.toMatchObject({
@@ -144,7 +144,7 @@ export function describeConformance(
           });
           expect(Date.now() - started).toBeLessThan(2_500);
         } finally {
-          faults.latencyMs = 0;
+          faults.latency({ minMs: 0 });
           await impatient.close();
         }
       });

@@ -269,7 +269,7 @@ await step(
   async () => (!Object.values(holders()).includes(failed) ? converged() : undefined),
 );
 console.log(
-  `The IP left ${failed} ${ipMovedAfter.toFixed(1)} s after its heartbeats stopped (node-monitor grace 5 s + allocation grace 5 s + two zonal Operations); the rest is the pods being evicted from the dead node and rescheduled.`,
+  `The IP left ${failed} ${ipMovedAfter.toFixed(1)} s after its heartbeats stopped (node-monitor grace 5 s + allocation grace 5 s + the zonal Operation that deletes its access config); the rest is the pods being evicted from the dead node and rescheduled.`,
 );
 
 say("Summary");

@@ -3,11 +3,15 @@ import { isRetryable, retryDelayHint, toCloudError, type AddressScope, type Clou
 import type { EventRecorder } from "@ipac/runtime";
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import PQueue from "p-queue";
+import { actionChains } from "./action-chains.js";
 import type { Action, DecideOutput } from "./decide/index.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { NodeClaims } from "./node-claims.js";
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+/** IPs of one allocation moved at once: a zone going down moves them in the time of one, within API limits. */
+const PARALLEL_CHAINS = 8;
 
 export interface ApplyContext {
   kubeConfig: KubeConfig;
@@ -31,9 +35,9 @@ export interface ApplyResult {
 }
 
 /**
- * Carries out decide's output in order: cloud writes, node labels, evictions, then status and Events. An action
- * whose prerequisite failed is skipped (no label without its attach). In dry-run nothing is written but the
- * status and "would ..." Events.
+ * Carries out decide's output: each IP's actions in order (label off, detach, attach, label on), the IPs side by
+ * side, then status and Events. An action whose prerequisite failed is skipped (no label without its attach). In
+ * dry-run nothing is written but the status and "would ..." Events.
  */
 export class Applier {
   private readonly core: CoreV1Api;
@@ -49,16 +53,17 @@ export class Applier {
     const involved = { apiVersion: API_VERSION, kind: KIND, name, uid: allocation.metadata.uid ?? "" };
     const result: ApplyResult = { failedActions: 0 };
     const failed = new Set<number>();
-    for (const [index, action] of output.actions.entries()) {
+    const run = async (index: number) => {
+      const action = output.actions[index]!;
       const log = this.ctx.logger.child({ action: action.type, ...describe(action) });
       if ("after" in action && action.after !== undefined && failed.has(action.after)) {
         failed.add(index);
-        continue;
+        return;
       }
       if (output.dryRun) {
         this.ctx.recorder.record(involved, "Normal", "DryRun", `would ${summary(action)}`);
         log.info({ dryRun: true }, `dry-run: would ${summary(action)}`);
-        continue;
+        return;
       }
       try {
         if (!this.ctx.isLeader()) throw new Error("not the leader any more");
@@ -69,29 +74,46 @@ export class Applier {
       } catch (error) {
         failed.add(index);
         result.failedActions++;
-        const message = error instanceof Error ? error.message : String(error);
-        log.warn({ err: message }, `failed to ${summary(action)}`);
-        if (action.type === "attach" || action.type === "detach") {
-          const cloudError = toCloudError(error, { provider: this.ctx.scope.provider, operation: action.type });
-          this.ctx.metrics.cloudApiError(this.ctx.scope.provider, action.type, cloudError.kind);
-          (action.type === "attach" ? this.ctx.metrics.attachTotal : this.ctx.metrics.detachTotal).inc({
-            crd_name: name,
-            status: "error",
-          });
-          this.ctx.recorder.record(involved, "Warning", "CloudError", `${summary(action)} failed: ${message}`);
-          if (isRetryable(cloudError)) result.retryable ??= cloudError;
-          const hint = retryDelayHint(cloudError);
-          if (hint !== undefined) result.retryAfterMs = Math.max(result.retryAfterMs ?? 0, hint);
-        } else if (action.type === "evict" && (error as { code?: number }).code === 429) {
-          result.retryAfterMs = Math.max(result.retryAfterMs ?? 0, 5_000); // a PodDisruptionBudget says not now
-        } else {
-          result.retryable ??= error;
-        }
+        this.recordFailure(involved, action, error, result, log);
       }
-    }
+    };
+    // Each IP's chain in order; the chains side by side, a few at a time.
+    const chains = new PQueue({ concurrency: PARALLEL_CHAINS });
+    await chains.addAll(
+      actionChains(output.actions).map((chain) => async () => {
+        for (const index of chain) await run(index);
+      }),
+    );
     for (const event of output.events) this.ctx.recorder.record(involved, event.type, event.reason, event.message);
     await this.writeStatus(allocation, output.status);
     return result;
+  }
+
+  private recordFailure(
+    involved: Parameters<EventRecorder["record"]>[0],
+    action: Action,
+    error: unknown,
+    result: ApplyResult,
+    log: Logger,
+  ): void {
+    const message = error instanceof Error ? error.message : String(error);
+    log.warn({ err: message }, `failed to ${summary(action)}`);
+    if (action.type === "attach" || action.type === "detach") {
+      const cloudError = toCloudError(error, { provider: this.ctx.scope.provider, operation: action.type });
+      this.ctx.metrics.cloudApiError(this.ctx.scope.provider, action.type, cloudError.kind);
+      (action.type === "attach" ? this.ctx.metrics.attachTotal : this.ctx.metrics.detachTotal).inc({
+        crd_name: involved.name,
+        status: "error",
+      });
+      this.ctx.recorder.record(involved, "Warning", "CloudError", `${summary(action)} failed: ${message}`);
+      if (isRetryable(cloudError)) result.retryable ??= cloudError;
+      const hint = retryDelayHint(cloudError);
+      if (hint !== undefined) result.retryAfterMs = Math.max(result.retryAfterMs ?? 0, hint);
+    } else if (action.type === "evict" && (error as { code?: number }).code === 429) {
+      result.retryAfterMs = Math.max(result.retryAfterMs ?? 0, 5_000); // a PodDisruptionBudget says not now
+    } else {
+      result.retryable ??= error;
+    }
   }
 
   private async execute(allocation: string, action: Action): Promise<void> {

@@ -312,7 +312,7 @@ class Decision {
         }
         // Labels go first: the leaving node stops attracting pods before its IP goes.
         if (from && plan.holder?.labels[IP_READY] === "true")
-          this.actions.push({ type: "label", node: from, set: false });
+          this.actions.push({ type: "label", node: from, set: false, ip: plan.ip });
         const detachAt = this.actions.length;
         this.actions.push({
           type: "detach",

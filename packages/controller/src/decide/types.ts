@@ -71,8 +71,11 @@ export type Action =
       /** Index (in actions) of a detach that must have succeeded first. */
       after?: number;
     }
-  /** `after`: index of the attach that must have succeeded first (labels follow confirmed attachments only). */
-  | { type: "label"; node: string; set: boolean; after?: number }
+  /**
+   * `after`: index of the attach that must have succeeded first (labels follow confirmed attachments only).
+   * `ip`: the IP whose move this label is part of (the leaving node loses its label before the IP goes).
+   */
+  | { type: "label"; node: string; set: boolean; after?: number; ip?: string }
   | { type: "evict"; pod: string; namespace: string; node: string };
 
 export interface DecideEvent {

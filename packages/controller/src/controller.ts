@@ -10,6 +10,7 @@ import { AllocationIndex } from "./allocation-index.js";
 import { ClusterCache } from "./cluster-cache.js";
 import type { ControllerConfig } from "./config.js";
 import { ControllerMetrics } from "./metrics.js";
+import { warmUpClouds } from "./warm-up.js";
 import { NodeClaims } from "./node-claims.js";
 import { Reconciler } from "./reconciler.js";
 import { workloadKey, workloadOfPod } from "./workload.js";
@@ -102,7 +103,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
   health.addLivenessCheck("ping", () => true);
   health.addReadinessCheck("informers-synced", () => cache.synced);
   if (options.serveHealth !== false) port = await health.listen(config.metricsPort);
-  void cache.waitForSync().then(() => metrics.setReady(true));
+  void cache.waitForSync().then(() => {
+    metrics.setReady(true);
+    return warmUpClouds(cache.allocations.store.list(), options.cloudFor, logger);
+  });
 
   let stopping = false;
   let markLost!: () => void;

@@ -29,7 +29,9 @@ describe("controller replicas and leader election", () => {
     const holders = await h.waitConverged(name, IPS);
     expect(second.isLeader()).toBe(false);
     expect(new Set(h.world.history.map((e) => e.actor))).toEqual(new Set(["replica-1"]));
-    expect(secondProvider.calls).toEqual({ describeAddresses: 0, attach: 0, detach: 0 });
+    // The standby writes nothing; it only warms its cloud adapter up with one read, to take over faster.
+    expect(secondProvider.calls).toMatchObject({ attach: 0, detach: 0 });
+    expect(secondProvider.calls.describeAddresses).toBeLessThanOrEqual(1);
 
     // Freeze replica-1 inside the move of one IP: after its detach, before its attach (GCP moves in two steps).
     const [ip, from] = Object.entries(holders)[0]!;

@@ -1,0 +1,39 @@
+import type { NetIPAllocation } from "@ipac/api";
+import { InMemoryCloudProvider, World } from "@ipac/cloud";
+import { pino } from "pino";
+import { warmUpClouds } from "./warm-up.js";
+
+const allocation = (name: string, spec: Record<string, unknown>): NetIPAllocation => {
+  const object: unknown = {
+    apiVersion: "netinfra.darkbrains.com/v1alpha1",
+    kind: "NetIPAllocation",
+    metadata: { name },
+    spec,
+  };
+  return object as NetIPAllocation;
+};
+
+describe("warmUpClouds", () => {
+  it("reads once per provider and region, skips invalid specs, and never throws", async () => {
+    const gcp = new InMemoryCloudProvider(new World(), "gcp");
+    const aws = new InMemoryCloudProvider(new World(), "aws");
+    aws.failNext("describeAddresses", "Permission");
+    const lines: string[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(line) });
+    await warmUpClouds(
+      [
+        allocation("a", { reservedIPs: ["34.0.0.1"], cloud: { provider: "gcp", region: "us-west1" } }),
+        allocation("b", { reservedIPs: ["34.0.0.2"], cloud: { provider: "gcp", region: "us-west1" } }),
+        allocation("c", { reservedIPs: ["34.0.0.3"], cloud: { provider: "gcp", region: "europe-west1" } }),
+        allocation("d", { reservedIPs: ["not an ip"], cloud: { provider: "gcp", region: "asia-east1" } }),
+        allocation("e", { reservedIPs: ["3.0.0.1"], cloud: { provider: "aws", region: "us-east-1" } }),
+      ],
+      (provider) => (provider === "gcp" ? gcp : provider === "aws" ? aws : undefined),
+      logger,
+    );
+    expect(gcp.calls.describeAddresses).toBe(2);
+    expect(aws.calls.describeAddresses).toBe(1);
+    expect(lines.filter((l) => l.includes("cloud adapter ready"))).toHaveLength(2);
+    expect(lines.filter((l) => l.includes("warming up the cloud adapter failed"))).toHaveLength(1);
+  });
+});

@@ -61,6 +61,9 @@ export class GcpCloudProvider implements CloudProvider {
     this.instances = new InstancesClient(clientOptions);
     this.addresses = new AddressesClient(clientOptions);
     this.operations = new ZoneOperationsClient(clientOptions);
+    // Each client loads its API description on first use (~0.5 s of CPU): load all three now, not during a move.
+    // A failure here resurfaces, classified, on the first real call.
+    for (const client of [this.instances, this.addresses, this.operations]) void client.initialize().catch(() => {});
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.operationTimeoutMs = options.operationTimeoutMs ?? 120_000;
   }

@@ -10,7 +10,7 @@ import { AllocationIndex } from "./allocation-index.js";
 import { ClusterCache } from "./cluster-cache.js";
 import type { ControllerConfig } from "./config.js";
 import { ControllerMetrics } from "./metrics.js";
-import { warmUpClouds } from "./warm-up.js";
+import { CloudWarmUp } from "./warm-up.js";
 import { NodeClaims } from "./node-claims.js";
 import { Reconciler } from "./reconciler.js";
 import { workloadKey, workloadOfPod } from "./workload.js";
@@ -94,6 +94,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
   });
 
   const subscription = subscribeMappers(cache, index, queue);
+  const warmUp = new CloudWarmUp(options.cloudFor, logger);
+  subscription.add(cache.allocations.events$.subscribe((event) => void warmUp.warm(event.object)));
   cache.start();
   metrics.setHealthy(true);
   metrics.setLeader(false);
@@ -103,10 +105,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   health.addLivenessCheck("ping", () => true);
   health.addReadinessCheck("informers-synced", () => cache.synced);
   if (options.serveHealth !== false) port = await health.listen(config.metricsPort);
-  void cache.waitForSync().then(() => {
-    metrics.setReady(true);
-    return warmUpClouds(cache.allocations.store.list(), options.cloudFor, logger);
-  });
+  void cache.waitForSync().then(() => metrics.setReady(true));
 
   let stopping = false;
   let markLost!: () => void;

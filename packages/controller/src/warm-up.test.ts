@@ -1,7 +1,7 @@
 import type { NetIPAllocation } from "@ipac/api";
 import { InMemoryCloudProvider, World } from "@ipac/cloud";
 import { pino } from "pino";
-import { warmUpClouds } from "./warm-up.js";
+import { CloudWarmUp } from "./warm-up.js";
 
 const allocation = (name: string, spec: Record<string, unknown>): NetIPAllocation => {
   const object: unknown = {
@@ -13,23 +13,26 @@ const allocation = (name: string, spec: Record<string, unknown>): NetIPAllocatio
   return object as NetIPAllocation;
 };
 
-describe("warmUpClouds", () => {
+describe("CloudWarmUp", () => {
   it("reads once per provider and region, skips invalid specs, and never throws", async () => {
     const gcp = new InMemoryCloudProvider(new World(), "gcp");
     const aws = new InMemoryCloudProvider(new World(), "aws");
     aws.failNext("describeAddresses", "Permission");
     const lines: string[] = [];
     const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(line) });
-    await warmUpClouds(
+    const warmUp = new CloudWarmUp(
+      (provider) => (provider === "gcp" ? gcp : provider === "aws" ? aws : undefined),
+      logger,
+    );
+    await Promise.all(
       [
         allocation("a", { reservedIPs: ["34.0.0.1"], cloud: { provider: "gcp", region: "us-west1" } }),
         allocation("b", { reservedIPs: ["34.0.0.2"], cloud: { provider: "gcp", region: "us-west1" } }),
         allocation("c", { reservedIPs: ["34.0.0.3"], cloud: { provider: "gcp", region: "europe-west1" } }),
         allocation("d", { reservedIPs: ["not an ip"], cloud: { provider: "gcp", region: "asia-east1" } }),
         allocation("e", { reservedIPs: ["3.0.0.1"], cloud: { provider: "aws", region: "us-east-1" } }),
-      ],
-      (provider) => (provider === "gcp" ? gcp : provider === "aws" ? aws : undefined),
-      logger,
+        allocation("f", { reservedIPs: ["3.0.0.2"], cloud: { provider: "aws", region: "us-east-1" } }),
+      ].map((a) => warmUp.warm(a)),
     );
     expect(gcp.calls.describeAddresses).toBe(2);
     expect(aws.calls.describeAddresses).toBe(1);

@@ -105,6 +105,10 @@ const leader = async () =>
       .catch(() => undefined)
   )?.spec?.holderIdentity?.split("_")[0];
 
+console.log(
+  `${await waitFor("a leader", leader, { timeoutMs: 60_000 })} holds the lease (the other one waits as a warm standby)`,
+);
+
 say("Applying a sample Deployment (pods require ip.ready=true) and a NetIPAllocation with three IPs");
 user("kubectl apply -f deploy/crds/ && kubectl apply -f sample.yaml");
 await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
@@ -135,6 +139,7 @@ await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
     },
   },
 });
+const allocationCreatedAt = Date.now();
 await custom.createClusterCustomObject({
   group: GROUP,
   version: VERSION,
@@ -154,16 +159,22 @@ await custom.createClusterCustomObject({
 });
 
 const holders = () => Object.fromEntries(IPS.map((ip) => [ip, world.holderOf(ip)?.name]));
-async function converged(): Promise<Record<string, string> | undefined> {
-  const h = holders();
-  const names = Object.values(h);
+/** Every IP on its own node, and exactly those nodes labelled ip.ready=true: the controller's part done. */
+async function attachedAndLabelled(): Promise<string[] | undefined> {
+  const names = Object.values(holders());
   if (names.some((n) => !n) || new Set(names).size !== names.length) return undefined;
   const labelled = (await kube("get", "nodes", "-l", "ip.ready=true", "-o", "name"))
     .trim()
     .split("\n")
     .map((l) => l.replace("node/", ""))
     .sort();
-  if (labelled.join() !== [...(names as string[])].sort().join()) return undefined;
+  return labelled.join() === [...(names as string[])].sort().join() ? (names as string[]) : undefined;
+}
+
+async function converged(): Promise<Record<string, string> | undefined> {
+  const names = await attachedAndLabelled();
+  if (!names) return undefined;
+  const h = holders();
   const running = JSON.parse(await kube("get", "pods", "-l", "app=sip-proxy", "-o", "json")).items.filter(
     (p: { status: { phase: string }; metadata: { deletionTimestamp?: string } }) =>
       p.status.phase === "Running" && !p.metadata.deletionTimestamp,
@@ -212,7 +223,11 @@ async function step(
 
 await step(
   "1. IPs attached to eligible nodes, nodes labelled ip.ready=true, pods scheduled there",
-  async () => undefined,
+  async () => {
+    await waitFor("IPs attached and labelled", attachedAndLabelled, { timeoutMs: 60_000, intervalMs: 100 });
+    const seconds = (Date.now() - allocationCreatedAt) / 1000;
+    return `IPs attached and nodes labelled ${seconds.toFixed(1)} s after the allocation was created; the pods, unschedulable until then, follow when the scheduler retries them`;
+  },
   converged,
 );
 

@@ -162,6 +162,7 @@ for (let a = 0; a < DEPLOYMENTS; a++) {
     pods,
     others: [],
     occupiedByOthers: new Map(),
+    holdingOtherStaticIPs: new Set<string>(),
     observations,
   });
   actions += output.actions.length;

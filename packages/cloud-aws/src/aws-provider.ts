@@ -12,6 +12,7 @@ import {
 import {
   CloudError,
   awsInstanceKey,
+  observationsOf,
   type AddressObservation,
   type AddressScope,
   type CloudProvider,
@@ -36,8 +37,8 @@ export interface AwsProviderOptions {
 }
 
 /**
- * Elastic IPs on the official SDK: one DescribeAddresses per reconcile (filtered by public IP, so unknown IPs
- * are simply absent), AssociateAddress by allocation id (AllowReassociation makes a move atomic; an instance that
+ * Elastic IPs on the official SDK: one DescribeAddresses per reconcile (the region's Elastic IPs: unknown IPs are
+ * simply absent), AssociateAddress by allocation id (AllowReassociation makes a move atomic; an instance that
  * already holds another Elastic IP is refused, because EC2 would replace it silently; an instance with several
  * network interfaces, like an EKS node, is reached through its primary interface), and
  * DisassociateAddress by association id. Credentials come from the SDK's default chain (env, IRSA, EKS Pod
@@ -71,15 +72,11 @@ export class AwsCloudProvider implements CloudProvider {
   }
 
   async describeAddresses(scope: AddressScope, ips: readonly string[]): Promise<Map<string, AddressObservation>> {
-    const found = await this.find(scope, { Name: "public-ip", Values: [...ips] }, "DescribeAddresses");
-    return new Map(
-      ips.map((ip): [string, AddressObservation] => {
-        const address = found.get(ip);
-        if (!address) return [ip, { ip, reserved: false }];
-        const holder = awsHolder(address);
-        return [ip, { ip, reserved: true, ...(holder ? { holder } : {}) }];
-      }),
-    );
+    // All of the region's Elastic IPs (an account has few): also those held by nodes but not ours.
+    return observationsOf(ips, await this.find(scope, undefined, "DescribeAddresses"), (ip, address) => {
+      const holder = awsHolder(address);
+      return { ip, reserved: true, ...(holder ? { holder } : {}) };
+    });
   }
 
   async attach(
@@ -159,9 +156,13 @@ export class AwsCloudProvider implements CloudProvider {
     return address;
   }
 
-  /** Elastic IPs matching one DescribeAddresses filter, by public IP. */
-  private async find(scope: AddressScope, filter: Filter, operation: string): Promise<Map<string, Address>> {
-    const command = new DescribeAddressesCommand({ Filters: [filter] });
+  /** Elastic IPs matching one DescribeAddresses filter (or all of the region's), by public IP. */
+  private async find(
+    scope: AddressScope,
+    filter: Filter | undefined,
+    operation: string,
+  ): Promise<Map<string, Address>> {
+    const command = new DescribeAddressesCommand(filter ? { Filters: [filter] } : {});
     const result = await this.send<{ Addresses?: Address[] }>(command, operation, scope);
     return new Map((result.Addresses ?? []).map((a) => [a.PublicIp!, a]));
   }

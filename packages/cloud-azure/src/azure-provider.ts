@@ -3,6 +3,7 @@ import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import {
   CloudError,
   azureVmKey,
+  observationsOf,
   type AddressObservation,
   type AddressScope,
   type CloudProvider,
@@ -63,24 +64,13 @@ export class AzureCloudProvider implements CloudProvider {
   async describeAddresses(_scope: AddressScope, ips: readonly string[]): Promise<Map<string, AddressObservation>> {
     const [pips, nics] = await Promise.all([this.publicIPs(), this.nics()]);
     const vmOfNic = new Map(nics.map((nic) => [nic.id?.toLowerCase(), nic.virtualMachine?.id]));
-    return new Map(
-      ips.map((ip): [string, AddressObservation] => {
-        const pip = pips.find((p) => p.ipAddress === ip);
-        if (!pip) return [ip, { ip, reserved: false }];
-        const holder = azureHolder(pip, vmOfNic);
-        // Kubernetes zone labels on AKS read "<region>-<n>"; Azure names the zone "<n>".
-        const zone = pip.zones?.[0] && pip.location ? `${pip.location}-${pip.zones[0]}` : undefined;
-        return [
-          ip,
-          {
-            ip,
-            reserved: true,
-            ...(zone ? { zone } : {}),
-            ...(holder ? { holder } : {}),
-          },
-        ];
-      }),
-    );
+    const byIP = new Map(pips.filter((p) => p.ipAddress).map((p) => [p.ipAddress!, p]));
+    return observationsOf(ips, byIP, (ip, pip) => {
+      const holder = azureHolder(pip, vmOfNic);
+      // Kubernetes zone labels on AKS read "<region>-<n>"; Azure names the zone "<n>".
+      const zone = pip.zones?.[0] && pip.location ? `${pip.location}-${pip.zones[0]}` : undefined;
+      return { ip, reserved: true, ...(zone ? { zone } : {}), ...(holder ? { holder } : {}) };
+    });
   }
 
   async attach(_scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {

@@ -2,6 +2,7 @@ import { AddressesClient, InstancesClient, ZoneOperationsClient, type protos } f
 import {
   CloudError,
   gceInstanceKey,
+  observationsOf,
   type AddressObservation,
   type AddressScope,
   type CloudProvider,
@@ -79,15 +80,10 @@ export class GcpCloudProvider implements CloudProvider {
   }
 
   async describeAddresses(scope: AddressScope, ips: readonly string[]): Promise<Map<string, AddressObservation>> {
-    const byIP = await this.staticAddresses(scope.region);
-    return new Map(
-      ips.map((ip): [string, AddressObservation] => {
-        const address = byIP.get(ip);
-        if (!address) return [ip, { ip, reserved: false }];
-        const holder = gcpHolder(address);
-        return [ip, { ip, reserved: true, ...(holder ? { holder } : {}) }];
-      }),
-    );
+    return observationsOf(ips, await this.staticAddresses(scope.region), (ip, address) => {
+      const holder = gcpHolder(address);
+      return { ip, reserved: true, ...(holder ? { holder } : {}) };
+    });
   }
 
   async attach(_scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {

@@ -3,3 +3,4 @@ export * from "./errors.js";
 export * from "./provider-id.js";
 export * from "./world.js";
 export * from "./memory-provider.js";
+export * from "./observations.js";

@@ -1,6 +1,7 @@
 import type { CloudProviderName } from "@ipac/api";
 import { CloudError, type CloudErrorKind } from "./errors.js";
 import type { AddressObservation, AddressScope, CloudProvider, InstanceRef } from "./provider.js";
+import { observationsOf } from "./observations.js";
 import type { World } from "./world.js";
 
 export type CloudOperation = "describeAddresses" | "attach" | "detach";
@@ -40,24 +41,20 @@ export class InMemoryCloudProvider implements CloudProvider {
 
   async describeAddresses(_scope: AddressScope, ips: readonly string[]): Promise<Map<string, AddressObservation>> {
     await this.enter("describeAddresses");
-    const result = new Map<string, AddressObservation>();
-    for (const ip of ips) {
-      const address = this.world.address(ip);
-      if (!address || address.provider !== this.name) {
-        result.set(ip, { ip, reserved: false });
-        continue;
-      }
+    const found = new Map(
+      [...this.world.listAddresses()].filter((a) => a.provider === this.name).map((a) => [a.ip, a]),
+    );
+    return observationsOf(ips, found, (ip, address) => {
       const holder = this.world.holderOf(ip);
-      result.set(ip, {
+      return {
         ip,
         reserved: true,
         ...(address.zone ? { zone: address.zone } : {}),
         ...(holder
           ? { holder: { key: holder.key, name: holder.name, ...(holder.zone ? { zone: holder.zone } : {}) } }
           : {}),
-      });
-    }
-    return result;
+      };
+    });
   }
 
   async attach(_scope: AddressScope, ip: string, instance: InstanceRef, options: { reassociate?: boolean } = {}) {

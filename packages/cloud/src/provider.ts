@@ -36,7 +36,11 @@ export interface CloudProvider {
   readonly name: CloudProviderName;
   /** The cloud moves an IP between instances in one atomic call (AWS AllowReassociation); else detach then attach. */
   readonly supportsAtomicReassociate: boolean;
-  /** One batched read for all of an allocation's IPs. */
+  /**
+   * One batched read for all of an allocation's IPs: an entry for each of `ips`, plus, for every other static
+   * address the same read returned that some instance holds, an entry too (the controller must not give another
+   * IP to an instance that holds a static one: the clouds refuse, or would silently replace it).
+   */
   describeAddresses(scope: AddressScope, ips: readonly string[]): Promise<Map<string, AddressObservation>>;
   /**
    * Attaches `ip` to `instance`. Replaces the instance's ephemeral public IP. Must fail with a Conflict CloudError

@@ -31,13 +31,14 @@ const IPS = ["198.51.100.1", "198.51.100.2"];
 describe("controller end to end (real control plane, in-memory cloud)", () => {
   const h = new Harness(`ctl-${Date.now().toString(36)}`);
   const name = `${h.prefix}-web`;
+  const cloud = h.provider("ctl-1");
 
   beforeAll(async () => {
     await h.setUp();
     await h.addNodes(["a", "b"], "zone-a");
     await h.addNodes(["c", "d"], "zone-b");
     h.reserve([...IPS, "198.51.100.3"]);
-    await h.startController("ctl-1");
+    await h.startController("ctl-1", cloud);
   });
 
   afterAll(async () => {
@@ -195,5 +196,26 @@ describe("controller end to end (real control plane, in-memory cloud)", () => {
     expect((await h.events(younger)).some((e) => e.reason === "Conflict")).toBe(true);
     await h.waitConverged(name, IPS);
     await h.deleteAllocation(younger);
+  });
+
+  it("moves the IPs of two nodes drained at once, side by side", async () => {
+    await h.addNodes(["g", "h"], "zone-b"); // room for both IPs whatever the earlier tests left
+    const drained = Object.values(await h.waitConverged(name, IPS));
+    cloud.latencyMs = 300; // every cloud call takes 300 ms
+    const started = Date.now();
+    try {
+      await Promise.all(drained.map((node) => h.nodes.drain(node)));
+      await waitFor("both IPs off the drained nodes", async () => {
+        const holders = Object.values(h.holders(IPS));
+        return drained.every((node) => !holders.includes(node)) ? true : undefined;
+      });
+      const after = await h.waitConverged(name, IPS);
+      console.log(`two nodes drained at once → both IPs moved and labelled in ${Date.now() - started} ms`);
+      for (const node of drained) expect(Object.values(after)).not.toContain(node);
+      expect(h.world.ipsOnTwoInstances()).toEqual([]);
+    } finally {
+      cloud.latencyMs = 0;
+      await Promise.all(drained.map((node) => h.nodes.uncordon(node)));
+    }
   });
 });

@@ -84,8 +84,18 @@ export class Reconciler {
     if (validation.valid && validation.spec.deletionPolicy === "Release" && !deleting)
       await this.ensureFinalizer(allocation, true);
 
-    const observations = validation.valid ? await this.observe(cloud, scope, validation.spec.reservedIPs) : new Map();
-    const input = this.gather(allocation, validation, observations, cloud?.supportsAtomicReassociate ?? false);
+    const observed = validation.valid ? await this.observe(cloud, scope, validation.spec.reservedIPs) : new Map();
+    const { observations, otherStaticHolders } = splitObservations(
+      observed,
+      validation.valid ? validation.spec.reservedIPs : [],
+    );
+    const input = this.gather(
+      allocation,
+      validation,
+      observations,
+      otherStaticHolders,
+      cloud?.supportsAtomicReassociate ?? false,
+    );
     const output = decide(input);
     const applied = await new Applier({
       kubeConfig: this.options.kubeConfig,
@@ -130,6 +140,7 @@ export class Reconciler {
     allocation: NetIPAllocation,
     validation: DecideInput["spec"],
     observations: DecideInput["observations"],
+    otherStaticHolders: ReadonlySet<string>,
     supportsAtomicReassociate: boolean,
   ): DecideInput {
     const { cache, claims } = this.options;
@@ -171,12 +182,6 @@ export class Reconciler {
         }
       }
     }
-    // An IP removed from the spec is left where it is (never dropped implicitly), so its node is not free.
-    for (const a of allocation.status?.assignments ?? []) {
-      if (a.node && a.state === "Attached" && !spec?.reservedIPs.includes(a.ip) && !occupiedByOthers.has(a.node)) {
-        occupiedByOthers.set(a.node, { allocation: `${name} (removed ${a.ip})`, ip: a.ip });
-      }
-    }
     if (!("error" in observations)) {
       const holdings = new Map<string, string>();
       for (const observation of observations.values() as Iterable<AddressObservation>) {
@@ -203,6 +208,9 @@ export class Reconciler {
       pods,
       others,
       occupiedByOthers,
+      holdingOtherStaticIPs: new Set(
+        [...otherStaticHolders].flatMap((key) => cache.nodeByInstance(key)?.metadata?.name ?? []),
+      ),
       observations,
     };
   }
@@ -262,4 +270,24 @@ export class Reconciler {
       ],
     });
   }
+}
+
+/**
+ * The read answers for this allocation's IPs and, where it could, for other static IPs held by instances
+ * (another allocation's, one removed from this spec and left in place, one set by hand): those instances are
+ * taken, by instance key.
+ */
+function splitObservations(
+  observed: DecideInput["observations"],
+  ips: readonly string[],
+): { observations: DecideInput["observations"]; otherStaticHolders: Set<string> } {
+  const otherStaticHolders = new Set<string>();
+  if ("error" in observed) return { observations: observed, otherStaticHolders };
+  const wanted = new Set(ips);
+  const observations = new Map<string, AddressObservation>();
+  for (const [ip, observation] of observed as ReadonlyMap<string, AddressObservation>) {
+    if (wanted.has(ip)) observations.set(ip, observation);
+    else if (observation.holder) otherStaticHolders.add(observation.holder.key);
+  }
+  return { observations, otherStaticHolders };
 }

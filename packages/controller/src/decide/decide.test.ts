@@ -159,6 +159,15 @@ describe("decide", () => {
     expect(cloudWrites(out)).toEqual(["attach 10.0.0.1 b"]);
   });
 
+  it("never places an IP on a node whose instance holds a static IP that is not ours, and drops its stale label", () => {
+    const out = run({
+      nodes: [node("a", { labels: { role: "public", "ip.ready": "true" } }), node("b")],
+      holdingOtherStaticIPs: new Set(["a"]),
+    });
+    expect(cloudWrites(out)).toEqual(["attach 10.0.0.1 b"]);
+    expect(labelWrites(out)).toEqual(["+b", "-a"]);
+  });
+
   it("evicts workload pods stranded on nodes without an IP, but not from a leaving node keeping its IP", () => {
     const nodes = [
       node("a", { labels: { role: "public", "ip.ready": "true" } }),

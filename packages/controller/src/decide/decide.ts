@@ -263,11 +263,12 @@ class Decision {
     return Date.parse(previous.since) + this.spec.moveCooldownSeconds * 1000;
   }
 
-  /** Nodes for IPs that need one: eligible, holding no IP (ours kept, or another allocation's). */
+  /** Nodes for IPs that need one: eligible, holding no IP (ours kept, another allocation's, any other static). */
   private placeIPs(plans: IPPlan[], eligible: NodeView[]): Map<string, NodeView> {
     const taken = new Set(plans.filter((p) => p.verdict === "keep" && p.holder).map((p) => p.holder!.name));
+    const { occupiedByOthers, holdingOtherStaticIPs } = this.input;
     const candidates: PlacementCandidate[] = eligible
-      .filter((node) => !taken.has(node.name) && !this.input.occupiedByOthers.has(node.name))
+      .filter((n) => !taken.has(n.name) && !occupiedByOthers.has(n.name) && !holdingOtherStaticIPs.has(n.name))
       .filter((node) => !this.holdsOneOfOurIPs(node))
       .map((node) => ({ node, runningWorkloadPods: this.podsByNode.get(node.name) ?? 0 }));
     const ipsPerZone = new Map<string, number>();

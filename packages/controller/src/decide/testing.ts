@@ -53,6 +53,7 @@ export interface Scenario {
   previousStatus?: NetIPAllocationStatus;
   others?: DecideInput["others"];
   occupiedByOthers?: DecideInput["occupiedByOthers"];
+  holdingOtherStaticIPs?: DecideInput["holdingOtherStaticIPs"];
   allocation?: Partial<DecideInput["allocation"]>;
   dryRun?: boolean;
   supportsAtomicReassociate?: boolean;
@@ -87,6 +88,7 @@ export function input(s: Scenario): DecideInput {
     pods: s.pods ?? [],
     others: s.others ?? [],
     occupiedByOthers: s.occupiedByOthers ?? new Map(),
+    holdingOtherStaticIPs: s.holdingOtherStaticIPs ?? new Set(),
     observations: observations(ips, s.holdings ?? {}, s.nodes),
   };
 }

@@ -53,6 +53,11 @@ export interface DecideInput {
   others: readonly OtherAllocation[];
   /** Nodes that hold (or are being given) an IP of another allocation. */
   occupiedByOthers: ReadonlyMap<string, { allocation: string; ip: string }>;
+  /**
+   * Nodes whose instance holds a static IP that is not this allocation's (one removed from the spec and left in
+   * place, one set by hand, another allocation's): none of ours can join it, the cloud would refuse.
+   */
+  holdingOtherStaticIPs: ReadonlySet<string>;
   /** The cloud's view of this allocation's IPs, or the error that prevented reading it. */
   observations: ReadonlyMap<string, AddressObservation> | { error: { kind: string; message: string } };
 }

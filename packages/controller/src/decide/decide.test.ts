@@ -137,7 +137,32 @@ describe("decide", () => {
     expect(cloudWrites(out)).toEqual(["attach 10.0.0.1 a"]);
     expect(out.events.filter((e) => e.reason === "NoEligibleNode")).toHaveLength(2);
     expect(out.status.conditions?.find((c) => c.type === "Degraded")).toMatchObject({ status: "True" });
-    expect(out.status.assignments?.[2]).toMatchObject({ state: "Unattached", message: "no eligible node" });
+    expect(out.status.assignments?.[2]).toMatchObject({
+      state: "Unattached",
+      message: "no eligible node: every node the selector picks holds one of this allocation's IPs",
+    });
+  });
+
+  it("says why the nodes the selector picks are not eligible, where an IP stays unattached", () => {
+    const nodes = [
+      node("no-id", { instance: { ok: false, reason: "node has no spec.providerID" } }),
+      node("cordoned", { unschedulable: true }),
+      node("other", {}),
+      node("static", {}),
+    ];
+    const out = run({
+      nodes,
+      occupiedByOthers: new Map([["other", { allocation: "b", ip: "10.9.9.9" }]]),
+      holdingOtherStaticIPs: new Set(["static"]),
+    });
+    expect(cloudWrites(out)).toEqual([]);
+    const message = out.status.assignments?.[0]?.message ?? "";
+    expect(message).toBe(
+      "no eligible node: node cordoned is cordoned; node no-id: node has no spec.providerID; " +
+        "node other holds 10.9.9.9 of b; and 1 more",
+    );
+    expect(out.status.conditions?.find((c) => c.type === "Ready")?.message).toContain("node no-id: node has no");
+    expect(out.events.find((e) => e.reason === "NoEligibleNode")?.message).toContain("node cordoned is cordoned");
   });
 
   it("labels only nodes holding its IPs, and leaves nodes of other allocations alone", () => {

@@ -282,6 +282,30 @@ class Decision {
     return place(needing, candidates, ipsPerZone, (ip) => this.observations.get(ip)?.zone);
   }
 
+  /** Why the nodes the selector picks cannot take an IP (a few of them), for an IP left without a node. */
+  private whyNoEligibleNode(targets: ReadonlyMap<string, NodeView>): string {
+    const targeted = new Set([...targets.values()].map((node) => node.name));
+    const { occupiedByOthers, holdingOtherStaticIPs } = this.input;
+    const reasons: string[] = [];
+    let candidates = 0;
+    // By name, so the message does not depend on the order the nodes came in.
+    const byName = [...this.input.nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const node of byName) {
+      if (!this.matchesSelector(node)) continue;
+      candidates++;
+      if (targeted.has(node.name)) continue;
+      const standing = this.standing(node);
+      const other = occupiedByOthers.get(node.name);
+      if (standing.kind !== "eligible") reasons.push(standing.reason);
+      else if (other) reasons.push(`node ${node.name} holds ${other.ip} of ${other.allocation}`);
+      else if (holdingOtherStaticIPs.has(node.name)) reasons.push(`node ${node.name} holds another static IP`);
+    }
+    if (candidates === 0) return "no node matches the node selector";
+    if (reasons.length === 0) return "every node the selector picks holds one of this allocation's IPs";
+    const shown = reasons.slice(0, 3).join("; ");
+    return reasons.length > 3 ? `${shown}; and ${reasons.length - 3} more` : shown;
+  }
+
   /** A node still holding one of our IPs (even one being released) is no target in this pass. */
   private holdsOneOfOurIPs(node: NodeView): boolean {
     if (!node.instance.ok) return true;
@@ -419,7 +443,8 @@ class Decision {
   ): DecideOutput {
     const { allocation, now, dryRun } = this.input;
     const prevConditions = allocation.previousStatus?.conditions;
-    const assignments = plans.map((plan) => this.assignment(plan, targets.get(plan.ip)));
+    const why = this.whyNoEligibleNode(targets);
+    const assignments = plans.map((plan) => this.assignment(plan, targets.get(plan.ip), why));
     const attached = assignments.filter((a) => a.state === "Attached").length;
     const reserved = plans.length;
     const unplaced = plans.filter((p) => (p.verdict === "place" || p.verdict === "release") && !targets.has(p.ip));
@@ -431,7 +456,7 @@ class Decision {
     const summary = `${attached} of ${reserved} IPs attached`;
     const problems = [
       ...(unplaced.length > 0 && !allocation.paused && !allocation.deleting
-        ? [`no eligible node for ${unplaced.map((p) => p.ip).join(", ")} (${eligibleNodes} eligible nodes)`]
+        ? [`no eligible node for ${unplaced.map((p) => p.ip).join(", ")} (${eligibleNodes} eligible nodes): ${why}`]
         : []),
       ...blocked.map((p) => `${p.ip}: ${p.message}`),
       ...conflicts.map((p) => `${p.ip}: ${p.message}`),
@@ -476,7 +501,7 @@ class Decision {
         this.events.push({
           type: "Warning",
           reason: "NoEligibleNode",
-          message: `no eligible node for ${plan.ip}: ${eligibleNodes} eligible nodes, all holding IPs or unusable`,
+          message: `no eligible node for ${plan.ip} (${eligibleNodes} eligible nodes, all holding IPs): ${why}`,
         });
       }
     }
@@ -509,7 +534,7 @@ class Decision {
     };
   }
 
-  private assignment(plan: IPPlan, target: NodeView | undefined): IPAssignment {
+  private assignment(plan: IPPlan, target: NodeView | undefined, why: string): IPAssignment {
     const previous = this.previousByIP.get(plan.ip);
     let node = plan.holder?.name;
     let instance = plan.holderInstance?.name;
@@ -528,9 +553,9 @@ class Decision {
         moves += 1;
       }
     } else if (plan.verdict === "release" && !this.input.allocation.deleting && !this.input.allocation.paused) {
-      message = `${plan.moveReason}; no eligible node to move it to`;
+      message = `${plan.moveReason}; no eligible node to move it to: ${why}`;
     } else if (plan.verdict === "place" && !this.input.allocation.paused) {
-      message = "no eligible node";
+      message = `no eligible node: ${why}`;
     }
     if (this.input.allocation.paused && plan.verdict !== "keep") message = message ?? "paused";
     const same = previous && previous.state === state && previous.node === node;

@@ -85,13 +85,12 @@ export class AwsCloudProvider implements CloudProvider {
     instance: InstanceRef,
     options: { reassociate?: boolean } = {},
   ): Promise<void> {
-    const [address, onInstance] = await Promise.all([
-      this.findOne(scope, ip, "AssociateAddress"),
-      this.find(scope, { Name: "instance-id", Values: [instance.name] }, "AssociateAddress"),
-    ]);
+    // One read of the region's Elastic IPs: the one to attach, and any the instance already holds.
+    const found = await this.find(scope, undefined, "AssociateAddress");
+    const address = required(found, ip, "AssociateAddress");
     if (address.InstanceId === instance.name) return; // already there: repeating is a no-op
     // EC2 would silently take the instance's current Elastic IP away: refuse, as on the other clouds.
-    const other = [...onInstance.keys()].find((held) => held !== ip);
+    const other = [...found.values()].find((held) => held.InstanceId === instance.name)?.PublicIp;
     if (other)
       throw new CloudError("Conflict", `instance ${instance.name} holds Elastic IP ${other}; not replacing it`, {
         provider: "aws",
@@ -147,13 +146,7 @@ export class AwsCloudProvider implements CloudProvider {
   }
 
   private async findOne(scope: AddressScope, ip: string, operation: string): Promise<Address> {
-    const address = (await this.find(scope, { Name: "public-ip", Values: [ip] }, operation)).get(ip);
-    if (!address)
-      throw new CloudError("NotFound", `no Elastic IP ${ip} in this account and region`, {
-        provider: "aws",
-        operation,
-      });
-    return address;
+    return required(await this.find(scope, { Name: "public-ip", Values: [ip] }, operation), ip, operation);
   }
 
   /** Elastic IPs matching one DescribeAddresses filter (or all of the region's), by public IP. */
@@ -180,6 +173,14 @@ export class AwsCloudProvider implements CloudProvider {
       throw ec2Error(error, operation);
     }
   }
+}
+
+/** The Elastic IP `ip` among those a read found, or NotFound. */
+function required(found: ReadonlyMap<string, Address>, ip: string, operation: string): Address {
+  const address = found.get(ip);
+  if (!address)
+    throw new CloudError("NotFound", `no Elastic IP ${ip} in this account and region`, { provider: "aws", operation });
+  return address;
 }
 
 /** EC2 refuses to associate by instance id when the instance has more than one network interface. */

@@ -286,23 +286,32 @@ class Decision {
   private whyNoEligibleNode(targets: ReadonlyMap<string, NodeView>): string {
     const targeted = new Set([...targets.values()].map((node) => node.name));
     const { occupiedByOthers, holdingOtherStaticIPs } = this.input;
-    const reasons: string[] = [];
+    const reasons: { node: string; reason: string }[] = [];
     let candidates = 0;
-    // By name, so the message does not depend on the order the nodes came in.
-    const byName = [...this.input.nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const node of byName) {
+    for (const node of this.input.nodes) {
       if (!this.matchesSelector(node)) continue;
       candidates++;
       if (targeted.has(node.name)) continue;
       const standing = this.standing(node);
       const other = occupiedByOthers.get(node.name);
-      if (standing.kind !== "eligible") reasons.push(standing.reason);
-      else if (other) reasons.push(`node ${node.name} holds ${other.ip} of ${other.allocation}`);
-      else if (holdingOtherStaticIPs.has(node.name)) reasons.push(`node ${node.name} holds another static IP`);
+      const reason =
+        standing.kind !== "eligible"
+          ? standing.reason
+          : other
+            ? `node ${node.name} holds ${other.ip} of ${other.allocation}`
+            : holdingOtherStaticIPs.has(node.name)
+              ? `node ${node.name} holds another static IP`
+              : undefined;
+      if (reason) reasons.push({ node: node.name, reason });
     }
     if (candidates === 0) return "no node matches the node selector";
     if (reasons.length === 0) return "every node the selector picks holds one of this allocation's IPs";
-    const shown = reasons.slice(0, 3).join("; ");
+    // By node name, so the message does not depend on the order the nodes came in.
+    reasons.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+    const shown = reasons
+      .slice(0, 3)
+      .map((r) => r.reason)
+      .join("; ");
     return reasons.length > 3 ? `${shown}; and ${reasons.length - 3} more` : shown;
   }
 
@@ -443,11 +452,12 @@ class Decision {
   ): DecideOutput {
     const { allocation, now, dryRun } = this.input;
     const prevConditions = allocation.previousStatus?.conditions;
-    const why = this.whyNoEligibleNode(targets);
+    const unplaced = plans.filter((p) => (p.verdict === "place" || p.verdict === "release") && !targets.has(p.ip));
+    // Only an IP left without a node needs the reasons: no work for converged allocations.
+    const why = unplaced.length > 0 ? this.whyNoEligibleNode(targets) : "";
     const assignments = plans.map((plan) => this.assignment(plan, targets.get(plan.ip), why));
     const attached = assignments.filter((a) => a.state === "Attached").length;
     const reserved = plans.length;
-    const unplaced = plans.filter((p) => (p.verdict === "place" || p.verdict === "release") && !targets.has(p.ip));
     const conflicts = plans.filter((p) => p.verdict === "conflict");
     const blocked = plans.filter((p) => p.verdict === "blocked");
     const cond = (type: string, status: Condition["status"], reason: string, message: string) =>

@@ -24,6 +24,7 @@ describe("InMemoryCloudProvider", () => {
     });
     expect(seen.get("9.9.9.9")).toEqual({ ip: "9.9.9.9", reserved: false });
     expect(cloud.calls.describeAddresses).toBe(1);
+    expect(cloud.reads).toEqual([["1.1.1.1", "9.9.9.9"]]);
   });
 
   it("moves atomically only where the cloud supports it", async () => {

@@ -20,6 +20,8 @@ interface ScriptedFailure {
 export class InMemoryCloudProvider implements CloudProvider {
   readonly supportsAtomicReassociate: boolean;
   readonly calls: Record<CloudOperation, number> = { describeAddresses: 0, attach: 0, detach: 0 };
+  /** The IPs each describeAddresses call asked for, in call order. */
+  readonly reads: (readonly string[])[] = [];
   latencyMs = 0;
   /** Awaited before every attach/detach; throw from it to simulate a crash before the write. */
   beforeWrite?: (operation: "attach" | "detach", ip: string, instance: InstanceRef) => Promise<void> | void;
@@ -40,6 +42,7 @@ export class InMemoryCloudProvider implements CloudProvider {
   }
 
   async describeAddresses(_scope: AddressScope, ips: readonly string[]): Promise<Map<string, AddressObservation>> {
+    this.reads.push([...ips]);
     await this.enter("describeAddresses");
     const found = new Map(
       [...this.world.listAddresses()].filter((a) => a.provider === this.name).map((a) => [a.ip, a]),

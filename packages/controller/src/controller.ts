@@ -133,6 +133,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
       queue.shutdown();
       if (stopping) return;
       logger.warn({ identity }, "lost leadership: stopping all writes");
+      // As client-go's Run: a replica that lost the lease never campaigns again (its queue is shut down; main
+      // exits and the restarted pod starts from fresh caches).
+      void elector.stop();
       markLost();
     },
     onNewLeader: (leader) => logger.info({ leader }, "leader observed"),

@@ -70,10 +70,19 @@ export class Harness {
 
   readonly processes: ControllerProcess[] = [];
 
+  /** Allocations this test created: removed at tear-down, so later files on this worker's control plane
+   * (whose controllers see every allocation) do not reconcile them. */
+  private readonly createdAllocations = new Set<string>();
+
   async tearDown(): Promise<void> {
     await Promise.all(this.controllers.splice(0).map((c) => c.stop()));
     for (const p of this.processes) p.child.kill("SIGTERM");
     await Promise.all(this.processes.splice(0).map((p) => p.exited));
+    for (const name of this.createdAllocations) {
+      // No controller is left to honour a Release finalizer.
+      await this.patchAllocation(name, { metadata: { finalizers: null } }).catch(ignoreNotFound);
+      await this.deleteAllocation(name).catch(ignoreNotFound);
+    }
   }
 
   /** Starts the controller as production does (its entry point, configured by the environment). */
@@ -186,6 +195,7 @@ export class Harness {
   }
 
   async createAllocation(name: string, spec: Partial<NetIPAllocationSpec> & { reservedIPs: string[] }): Promise<void> {
+    this.createdAllocations.add(name);
     await this.custom.createClusterCustomObject({
       group: GROUP,
       version: VERSION,
@@ -292,4 +302,8 @@ export class Harness {
       .filter((p) => p.status?.phase === "Running" && !p.metadata?.deletionTimestamp)
       .map((p) => ({ name: p.metadata!.name!, node: p.spec!.nodeName! }));
   }
+}
+
+function ignoreNotFound(error: unknown): void {
+  if ((error as { code?: number }).code !== 404) throw error;
 }

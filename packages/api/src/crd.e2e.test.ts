@@ -30,6 +30,17 @@ describe("NetIPAllocation CRD on a real apiserver", () => {
     custom = kc.makeApiClient(CustomObjectsApi);
   });
 
+  // Controllers of later files on this worker's control plane see every allocation: leave none behind.
+  afterAll(async () => {
+    const { items } = (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as {
+      items: { metadata: { name: string } }[];
+    };
+    const ours = items.map((item) => item.metadata.name).filter((name) => name.startsWith(`${prefix}-`));
+    await Promise.all(
+      ours.map((name) => custom.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name })),
+    );
+  });
+
   it("accepts a valid object and applies the schema's defaults", async () => {
     const created = (await create("ok", { reservedIPs: ["34.1.1.1", "2001:db8::1"], cloud: { provider: "gcp" } })) as {
       spec: Record<string, unknown>;

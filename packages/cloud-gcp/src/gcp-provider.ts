@@ -189,7 +189,9 @@ export class GcpCloudProvider implements CloudProvider {
       );
       addresses.push(...list);
     } else {
-      for await (const [, scoped] of this.addresses.aggregatedListAsync({ project }, { timeout: this.timeoutMs })) {
+      // The iterator pages by itself; gax warns unless autoPaginate is explicitly off.
+      const pages = this.addresses.aggregatedListAsync({ project }, { timeout: this.timeoutMs, autoPaginate: false });
+      for await (const [, scoped] of pages) {
         addresses.push(...(scoped.addresses ?? []));
       }
     }

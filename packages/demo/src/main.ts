@@ -259,6 +259,8 @@ await step(
     return now && now !== killed ? true : undefined;
   },
 );
+console.log(`${killed} is restarted, as Kubernetes restarts a killed pod; it now stands by:`);
+await startReplica(killed);
 
 let failed = "";
 let ipMovedAfter = 0;
@@ -313,7 +315,8 @@ console.log(
   `\nEverything keeps running. Try it yourself:\n  export KUBECONFIG=${cp.kubeconfigPath}\n  ${kubectl} get netipallocations`,
 );
 for (const [name, r] of replicas)
-  if (r.child.exitCode === null) console.log(`  metrics of ${name}: http://127.0.0.1:${r.port}/metrics`);
+  if (r.child.exitCode === null && r.child.signalCode === null)
+    console.log(`  metrics of ${name}: http://127.0.0.1:${r.port}/metrics`);
 console.log("Press Ctrl-C to stop everything.");
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));

@@ -48,7 +48,7 @@ async function gcp(): Promise<Setup> {
     from,
     to,
     ip: "34.0.0.1",
-    setLatency: (r) => (front.operationDelayMs = r ? 2_000 : 0),
+    setLatency: (r) => front.faults.operationDuration({ minMs: r ? 2_000 : 0 }),
     stop: async () => (await provider.close(), await front.close()),
   };
 }
@@ -103,7 +103,7 @@ async function azure(): Promise<Setup> {
     from,
     to,
     ip: "20.0.0.1",
-    setLatency: (r) => (front.operationDelayMs = r ? 5_000 : 0),
+    setLatency: (r) => front.faults.operationDuration({ minMs: r ? 5_000 : 0 }),
     stop: () => front.close(),
   };
 }

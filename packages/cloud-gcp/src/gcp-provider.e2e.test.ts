@@ -76,7 +76,7 @@ describe("GCP adapter against the cloud-sim Compute front", () => {
   });
 
   it("attaches by replacing the ephemeral access config, waiting on both Operations", async () => {
-    front.operationDelayMs = 150;
+    front.faults.operationDuration({ minMs: 150 });
     front.faults.calls.clear();
     await gcp.attach(scope, ip, a);
     expect(world.holderOf(ip)?.key).toBe(a.key);
@@ -89,7 +89,7 @@ describe("GCP adapter against the cloud-sim Compute front", () => {
       "instances.addAccessConfig": 1,
     });
     expect(calls["zoneOperations.wait"]).toBeGreaterThanOrEqual(2);
-    front.operationDelayMs = 0;
+    front.faults.operationDuration({ minMs: 0 });
     await gcp.attach(scope, ip, a);
     expect(world.history.filter((e) => e.ip === ip)).toHaveLength(1);
   });
@@ -105,7 +105,7 @@ describe("GCP adapter against the cloud-sim Compute front", () => {
   it("detaches once the IP is free, and gives the node an ephemeral IP back off the critical path", async () => {
     await gcp.detach(scope, ip, b);
     expect(world.holderOf(ip)?.key).toBe(a.key);
-    front.operationDelayMs = 1_000;
+    front.faults.operationDuration({ minMs: 1_000 });
     await gcp.detach(scope, ip, a); // waits for the delete Operation only
     expect(world.holderOf(ip)).toBeUndefined();
     const natIP = async () =>
@@ -113,7 +113,7 @@ describe("GCP adapter against the cloud-sim Compute front", () => {
         ?.natIP;
     expect(await natIP()).toBeUndefined(); // still being given back
     await gcp.settled();
-    front.operationDelayMs = 0;
+    front.faults.operationDuration({ minMs: 0 });
     expect(await natIP()).toBe("35.0.0.1");
     await gcp.detach(scope, ip, a);
     expect(world.holderOf(ip)).toBeUndefined();

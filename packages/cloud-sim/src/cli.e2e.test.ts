@@ -63,6 +63,18 @@ describe("cloud-sim serve", () => {
       const throttled = await fetch(`${endpoints.gcp}/compute/v1/projects/p/regions/z/addresses`);
       expect(throttled.status).toBe(429);
       expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+      // Asynchronous writes through the admin API: a GCP zonal Operation stays RUNNING; EC2 has none to slow down.
+      await post("/faults", { front: "gcp", operationDuration: { minMs: 60_000, maxMs: 90_000 } });
+      const instance = `${endpoints.gcp}/compute/v1/projects/p/zones/z-a/instances/vm-1`;
+      const operation = (await (
+        await fetch(`${instance}/deleteAccessConfig?networkInterface=nic0&accessConfig=external-nat`, {
+          method: "POST",
+        })
+      ).json()) as { status: string };
+      expect(operation.status).toBe("RUNNING");
+      expect(await post("/faults", { front: "aws", operationDuration: { minMs: 1 } })).toMatchObject({
+        error: expect.stringMatching(/no asynchronous operations/),
+      });
     } finally {
       child.kill("SIGTERM");
       expect(await exited).toBe(0);

@@ -36,3 +36,16 @@ describe("Faults latency", () => {
     expect(faults.delayOf("slow")).toBeGreaterThanOrEqual(1_000);
   });
 });
+
+describe("Faults operation duration", () => {
+  it("keeps asynchronous writes in progress for a time drawn from the range; none by default", () => {
+    const draws = [0.25, 0.75];
+    let n = 0;
+    const faults = new Faults(() => draws[n++ % 2]!);
+    expect(faults.nextOperationDuration()).toBe(0);
+    faults.operationDuration({ minMs: 2_000, maxMs: 10_000 });
+    expect([faults.nextOperationDuration(), faults.nextOperationDuration()]).toEqual([4_000, 8_000]);
+    faults.operationDuration({ minMs: 500 });
+    expect(faults.nextOperationDuration()).toBe(500);
+  });
+});

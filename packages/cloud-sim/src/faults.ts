@@ -1,4 +1,5 @@
-/** Fault injection for one wire front: latency and scripted failures per operation. */
+/** Fault injection for one wire front: latency and scripted failures per operation, and how long its
+ * asynchronous writes stay in progress. */
 export interface ScriptedFault {
   /** Error code in the cloud's vocabulary (e.g. RequestLimitExceeded), with its HTTP status. */
   code: string;
@@ -19,6 +20,7 @@ export class Faults {
   private readonly latencies = new Map<string, LatencyRange>();
   private readonly scripted = new Map<string, ScriptedFault>();
   private readonly rates = new Map<string, { code: string; status: number; probability: number }>();
+  private asyncDuration: LatencyRange = { minMs: 0 };
   readonly calls = new Map<string, number>();
 
   constructor(private readonly random: () => number = Math.random) {}
@@ -40,12 +42,21 @@ export class Faults {
     this.scripted.set(operation, { code, status, remaining: times });
   }
 
+  /** From now on, asynchronous writes (GCP zonal Operations, Azure long-running operations) stay in progress
+   * this long before they finish; { minMs: 0 } makes them finish at once. */
+  operationDuration(range: LatencyRange): void {
+    this.asyncDuration = range;
+  }
+
+  /** How long the next asynchronous write stays in progress. */
+  nextOperationDuration(): number {
+    return this.draw(this.asyncDuration);
+  }
+
   /** How long the next call of `operation` takes. */
   delayOf(operation: string): number {
     const range = this.latencies.get(operation) ?? this.latencies.get(ANY_OPERATION);
-    if (!range) return 0;
-    const { minMs, maxMs = minMs } = range;
-    return minMs + (maxMs - minMs) * this.random();
+    return range ? this.draw(range) : 0;
   }
 
   /** Counts the call, waits its latency, and returns a scripted failure if one is due. */
@@ -62,5 +73,9 @@ export class Faults {
     return rate && this.random() < rate.probability
       ? { code: rate.code, status: rate.status, remaining: 0 }
       : undefined;
+  }
+
+  private draw({ minMs, maxMs }: LatencyRange): number {
+    return maxMs === undefined ? minMs : minMs + (maxMs - minMs) * this.random();
   }
 }

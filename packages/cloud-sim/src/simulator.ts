@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { World, type WorldAddress, type WorldInstance } from "@ipac/cloud";
 import { Ec2Front } from "./aws/ec2-front.js";
 import { ArmFront } from "./azure/arm-front.js";
-import type { Faults } from "./faults.js";
+import type { Faults, LatencyRange } from "./faults.js";
 import { ComputeFront } from "./gcp/compute-front.js";
 
 /** A world file: the instances and reserved addresses to start with. */
@@ -119,20 +119,26 @@ export class Simulator {
         return world.terminate(text("instance"), "admin");
       case "POST /faults": {
         const faults = this.faultsOf(text("front"));
-        const latency = input.latency as { minMs?: number; maxMs?: number; operation?: string } | undefined;
-        if (latency && typeof latency.minMs === "number")
-          faults.latency(
-            { minMs: latency.minMs, ...(latency.maxMs ? { maxMs: latency.maxMs } : {}) },
-            latency.operation,
-          );
+        const latency = rangeOf(input.latency);
+        if (latency) faults.latency(latency, (input.latency as { operation?: string }).operation);
         if (input.operation)
           faults.failNext(text("operation"), text("code"), Number(input.status ?? 500), Number(input.times ?? 1));
-        if (typeof input.gcpOperationDelayMs === "number") this.gcp.operationDelayMs = input.gcpOperationDelayMs;
-        if (typeof input.azureOperationDelayMs === "number") this.azure.operationDelayMs = input.azureOperationDelayMs;
+        const duration = rangeOf(input.operationDuration);
+        if (duration) {
+          if (text("front") === "aws") throw new Error("the EC2 front has no asynchronous operations");
+          faults.operationDuration(duration);
+        }
         return { ok: true };
       }
       default:
         throw new Error(`no admin route ${method} ${path}`);
     }
   }
+}
+
+/** A latency range from the admin API's JSON ({ minMs, maxMs? }), or undefined when none was given. */
+function rangeOf(value: unknown): LatencyRange | undefined {
+  const range = value as { minMs?: unknown; maxMs?: unknown } | undefined;
+  if (typeof range?.minMs !== "number") return undefined;
+  return { minMs: range.minMs, ...(typeof range.maxMs === "number" ? { maxMs: range.maxMs } : {}) };
 }

@@ -22,7 +22,7 @@ describe("controller process on Azure (cloud-sim ARM front)", () => {
     await writeFile(caFile, front.ca);
     await h.addNodes(["a", "b", "c"], "westeurope-1", {}, "azure");
     h.reserve(IPS, "azure", "westeurope");
-    front.operationDelayMs = 200;
+    front.faults.operationDuration({ minMs: 200 });
     await h.spawnController(`${h.prefix}-0`, {
       AZURE_SUBSCRIPTION_ID: AZURE_SUBSCRIPTION,
       AZURE_RESOURCE_MANAGER_ENDPOINT: endpoint,

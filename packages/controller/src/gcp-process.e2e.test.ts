@@ -45,7 +45,7 @@ describe("controller process on GCP (cloud-sim Compute front)", () => {
     expect(h.world.ipsOnTwoInstances()).toEqual([]);
 
     // Realistic operation latency for the move: a drain moves the IP through two zonal Operations.
-    front.operationDelayMs = 300;
+    front.faults.operationDuration({ minMs: 300 });
     const [ip, from] = Object.entries(holders)[0]!;
     front.faults.calls.clear();
     const started = Date.now();

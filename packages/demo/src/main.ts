@@ -61,12 +61,11 @@ NODES.forEach((n, i) =>
 for (const ip of IPS)
   world.reserveAddress({ ip, provider: "gcp", region: "us-west1", name: `web-${ip.split(".").pop()}` });
 const front = new ComputeFront(world, PROJECT);
-front.operationDelayMs = 500; // realistic enough to see, short enough to wait for
+const OPERATION_MS = 500; // realistic enough to see, short enough to wait for
+front.faults.operationDuration({ minMs: OPERATION_MS });
 const { host, port } = await front.listen();
 const endpoint = `http://${host}:${port}`;
-console.log(
-  `GCP Compute API and metadata server: ${endpoint} (each zonal Operation takes ${front.operationDelayMs} ms)`,
-);
+console.log(`GCP Compute API and metadata server: ${endpoint} (each zonal Operation takes ${OPERATION_MS} ms)`);
 
 say("Starting two controller replicas, exactly as production starts them");
 await installCRD(kc);

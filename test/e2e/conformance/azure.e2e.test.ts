@@ -60,7 +60,7 @@ describeConformance(
           InvalidInput: { code: "InvalidParameter", status: 400 },
         },
         withDeadlines: adapter,
-        setOperationDelay: (ms) => (front.operationDelayMs = ms),
+        setOperationDelay: (ms) => front.faults.operationDuration({ minMs: ms }),
       },
       close: () => front.close(),
     };

@@ -56,7 +56,7 @@ describeConformance(
           InvalidInput: { code: "invalid", status: 400 },
         },
         withDeadlines: adapter,
-        setOperationDelay: (ms) => (front.operationDelayMs = ms),
+        setOperationDelay: (ms) => front.faults.operationDuration({ minMs: ms }),
       },
       close: async () => {
         await close();

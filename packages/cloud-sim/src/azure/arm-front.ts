@@ -34,7 +34,6 @@ export const PUBLIC_IP_RESOURCE_GROUP = "ip-rg";
  */
 export class ArmFront {
   readonly faults = new Faults();
-  operationDelayMs = 0;
   ca = "";
   private server?: Server;
   private baseUrl = "";
@@ -278,7 +277,7 @@ export class ArmFront {
     const id = randomUUID();
     this.operations.set(id, {
       status: "InProgress",
-      doneAt: Date.now() + this.operationDelayMs,
+      doneAt: Date.now() + this.faults.nextOperationDuration(),
       apply: () => {
         if (current && current.ip !== target?.ip) this.world.detach(current.ip, instance.key, "azure-api");
         if (target) this.world.attach(target.ip, instance.key, { actor: "azure-api" });

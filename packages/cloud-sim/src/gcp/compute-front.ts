@@ -32,12 +32,11 @@ interface Operation {
 /**
  * The Compute Engine REST API (JSON) over the shared World, for the official @google-cloud/compute client pointed
  * at it (`apiEndpoint`, `port`, `protocol: "http"`): instances.get, add/deleteAccessConfig as zonal Operations
- * that finish after `operationDelayMs`, addresses list/aggregatedList, zoneOperations get/wait. Real constraints:
+ * that finish after `faults.operationDuration`, addresses list/aggregatedList, zoneOperations get/wait. Real constraints:
  * one access config per NIC, an IN_USE address cannot be added elsewhere, Google's JSON error shape.
  */
 export class ComputeFront {
   readonly faults = new Faults();
-  operationDelayMs = 0;
   /** Called with each API operation before it runs; may throw or hang (e.g. to kill a client mid-move). */
   beforeOperation?: (operation: string) => Promise<void> | void;
   private readonly server: Server;
@@ -284,6 +283,7 @@ export class ComputeFront {
 
   private startOperation(instance: WorldInstance, operationType: string, apply: () => void) {
     const id = randomUUID();
+    const duration = this.faults.nextOperationDuration();
     const op: Operation = {
       id,
       name: `operation-${id}`,
@@ -291,8 +291,8 @@ export class ComputeFront {
       project: instance.account!,
       operationType,
       targetLink: selfLink(instance),
-      status: this.operationDelayMs > 0 ? "RUNNING" : "DONE",
-      doneAt: Date.now() + this.operationDelayMs,
+      status: duration > 0 ? "RUNNING" : "DONE",
+      doneAt: Date.now() + duration,
       apply,
     };
     this.operations.set(op.name, op);

@@ -20,6 +20,11 @@ export interface AddressScope {
   region?: string;
 }
 
+/** The scope of an allocation's cloud spec. */
+export function scopeOf(cloud: { provider: CloudProviderName; region?: string | undefined }): AddressScope {
+  return { provider: cloud.provider, ...(cloud.region ? { region: cloud.region } : {}) };
+}
+
 /** What the cloud says about one reserved IP. */
 export interface AddressObservation {
   ip: string;

@@ -8,7 +8,7 @@ import {
   type CloudProviderName,
   type NetIPAllocation,
 } from "@ipac/api";
-import { toCloudError, type AddressObservation, type CloudProvider } from "@ipac/cloud";
+import { scopeOf, toCloudError, type AddressObservation, type AddressScope, type CloudProvider } from "@ipac/cloud";
 import type { EventRecorder, HandlerResult } from "@ipac/runtime";
 import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
@@ -75,10 +75,8 @@ export class Reconciler {
     const provider = validation.valid ? validation.spec.provider : undefined;
     const rawCloud = provider ? this.options.cloudFor(provider) : undefined;
     const cloud = rawCloud && leaderGuarded(instrumented(rawCloud, this.options.metrics), this.options.isLeader);
-    const scope = {
-      provider: provider ?? "gcp",
-      ...(validation.valid && validation.spec.region ? { region: validation.spec.region } : {}),
-    };
+    // Used only with a valid spec (an invalid one is neither observed nor acted on).
+    const scope = scopeOf(validation.valid ? validation.spec : { provider: "gcp" });
     const deleting = allocation.metadata.deletionTimestamp !== undefined;
 
     if (validation.valid && validation.spec.deletionPolicy === "Release" && !deleting)
@@ -118,7 +116,7 @@ export class Reconciler {
 
   private async observe(
     cloud: CloudProvider | undefined,
-    scope: { provider: CloudProviderName; region?: string },
+    scope: AddressScope,
     ips: string[],
   ): Promise<DecideInput["observations"]> {
     if (!cloud) {

@@ -1,5 +1,5 @@
 import { validateSpec, type CloudProviderName, type NetIPAllocation } from "@ipac/api";
-import type { CloudProvider } from "@ipac/cloud";
+import { scopeOf, type CloudProvider } from "@ipac/cloud";
 import type { Logger } from "pino";
 
 /**
@@ -19,14 +19,13 @@ export class CloudWarmUp {
   async warm(allocation: NetIPAllocation): Promise<void> {
     const validation = validateSpec(allocation.spec);
     if (!validation.valid) return;
-    const { provider, region, reservedIPs } = validation.spec;
-    const key = `${provider}/${region ?? ""}`;
+    const scope = scopeOf(validation.spec);
+    const key = `${scope.provider}/${scope.region ?? ""}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    const scope = { provider, ...(region ? { region } : {}) };
     const started = performance.now();
     try {
-      await this.cloudFor(provider)?.describeAddresses(scope, reservedIPs);
+      await this.cloudFor(scope.provider)?.describeAddresses(scope, validation.spec.reservedIPs);
       this.logger.info({ ...scope, ms: Math.round(performance.now() - started) }, "cloud adapter ready");
     } catch (error) {
       const err = error instanceof Error ? error.message : String(error);

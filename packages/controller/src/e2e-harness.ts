@@ -70,8 +70,8 @@ export class Harness {
 
   readonly processes: ControllerProcess[] = [];
 
-  /** Allocations this test created: removed at tear-down, so later files on this worker's control plane
-   * (whose controllers see every allocation) do not reconcile them. */
+  /** Allocations this test created: removed at tear-down with its nodes, so later files on this worker's
+   * control plane (whose controllers see every allocation) do not reconcile them. */
   private readonly createdAllocations = new Set<string>();
 
   async tearDown(): Promise<void> {
@@ -83,6 +83,8 @@ export class Harness {
       await this.patchAllocation(name, { metadata: { finalizers: null } }).catch(ignoreNotFound);
       await this.deleteAllocation(name).catch(ignoreNotFound);
     }
+    // kwok stops heartbeating deleted nodes: later files on this worker do not pay for this file's nodes.
+    if (this.core) await this.core.deleteCollectionNode({ labelSelector: `pool=${this.prefix}` });
   }
 
   /** Starts the controller as production does (its entry point, configured by the environment). */

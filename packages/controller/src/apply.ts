@@ -1,6 +1,6 @@
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type NetIPAllocation, type NetIPAllocationStatus } from "@ipac/api";
 import { isRetryable, retryDelayHint, toCloudError, type AddressScope, type CloudProvider } from "@ipac/cloud";
-import type { EventRecorder } from "@ipac/runtime";
+import { ignoreNotFound, type EventRecorder } from "@ipac/runtime";
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import PQueue from "p-queue";
@@ -147,30 +147,26 @@ export class Applier {
         );
         return;
       case "evict":
-        try {
-          await this.core.createNamespacedPodEviction({
+        await this.core
+          .createNamespacedPodEviction({
             name: action.pod,
             namespace: action.namespace,
             body: { metadata: { name: action.pod, namespace: action.namespace } },
-          });
-        } catch (error) {
-          if ((error as { code?: number }).code !== 404) throw error;
-        }
+          })
+          .catch(ignoreNotFound);
         return;
     }
   }
 
   private async writeStatus(allocation: NetIPAllocation, status: NetIPAllocationStatus): Promise<void> {
     if (JSON.stringify(allocation.status ?? {}) === JSON.stringify(status)) return;
-    try {
-      await this.custom.patchClusterCustomObjectStatus(
+    // Deleted meanwhile: nothing to report on.
+    await this.custom
+      .patchClusterCustomObjectStatus(
         { group: GROUP, version: VERSION, plural: PLURAL, name: allocation.metadata.name, body: { status } },
         mergePatch,
-      );
-    } catch (error) {
-      // Deleted meanwhile: nothing to report on.
-      if ((error as { code?: number }).code !== 404) throw error;
-    }
+      )
+      .catch(ignoreNotFound);
   }
 }
 

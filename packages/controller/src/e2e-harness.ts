@@ -26,6 +26,7 @@ import {
   type KubeConfig,
   type V1Node,
 } from "@kubernetes/client-node";
+import { ignoreNotFound } from "@ipac/runtime";
 import { pino, type Logger } from "pino";
 import { loadConfig } from "./config.js";
 import { startController, type RunningController } from "./controller.js";
@@ -304,8 +305,4 @@ export class Harness {
       .filter((p) => p.status?.phase === "Running" && !p.metadata?.deletionTimestamp)
       .map((p) => ({ name: p.metadata!.name!, node: p.spec!.nodeName! }));
   }
-}
-
-function ignoreNotFound(error: unknown): void {
-  if ((error as { code?: number }).code !== 404) throw error;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import { Counter, type Registry } from "prom-client";
+import { statusCode } from "../api-errors.js";
 import { EventAggregator, type EventType, type InvolvedObject } from "./aggregation.js";
 
 export interface EventRecorderOptions {
@@ -89,7 +90,7 @@ export class EventRecorder {
         );
         return;
       } catch (error) {
-        if ((error as { code?: number }).code !== 404) throw error;
+        if (statusCode(error) !== 404) throw error;
         this.aggregator.forget(decision.key);
       }
     }

@@ -1,4 +1,5 @@
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
+import { statusCode } from "../api-errors.js";
 import { InterruptibleSleep } from "../interruptible-sleep.js";
 import { leaseAction, nextRecord, sameRecord, type LeaseRecord } from "./lease-decision.js";
 
@@ -111,7 +112,7 @@ export class LeaderElector {
     try {
       lease = await this.api.readNamespacedLease({ name, namespace });
     } catch (error) {
-      if (code(error) !== 404) return false;
+      if (statusCode(error) !== 404) return false;
       const record = nextRecord({}, "acquire", identity, this.durationSeconds, now);
       try {
         await this.api.createNamespacedLease({
@@ -180,10 +181,6 @@ export class LeaderElector {
   private jittered(ms: number): number {
     return ms * (1 + Math.random() * 0.2);
   }
-}
-
-function code(error: unknown): number | undefined {
-  return typeof error === "object" && error !== null && "code" in error ? Number(error.code) : undefined;
 }
 
 function fromSpec(lease: V1Lease): LeaseRecord {

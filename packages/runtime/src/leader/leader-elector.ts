@@ -1,6 +1,7 @@
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { statusCode } from "../api-errors.js";
 import { InterruptibleSleep } from "../interruptible-sleep.js";
+import { realClock, type Clock } from "../workqueue/clock.js";
 import { leaseAction, nextRecord, sameRecord, type LeaseRecord } from "./lease-decision.js";
 
 export interface LeaderElectorOptions {
@@ -16,11 +17,32 @@ export interface LeaderElectorOptions {
   retryPeriodSeconds?: number;
   /** On stop(), hand the lease over at once instead of letting it expire. */
   releaseOnCancel?: boolean;
-  now?: () => number;
+  /** Wall-clock time (Lease times are wall-clock MicroTimes) and timers; injectable for tests. */
+  clock?: Clock;
+  /** The Lease API; defaults to coordination.k8s.io/v1 through kubeConfig. */
+  leases?: LeaseClient;
+}
+
+/** The three Lease calls leader election makes. */
+export interface LeaseClient {
+  read(namespace: string, name: string): Promise<V1Lease>;
+  create(namespace: string, lease: V1Lease): Promise<V1Lease>;
+  replace(namespace: string, name: string, lease: V1Lease): Promise<V1Lease>;
+}
+
+const wallClock: Clock = { ...realClock, now: () => Date.now() };
+
+function apiLeases(kubeConfig: KubeConfig): LeaseClient {
+  const api = kubeConfig.makeApiClient(CoordinationV1Api);
+  return {
+    read: (namespace, name) => api.readNamespacedLease({ namespace, name }),
+    create: (namespace, body) => api.createNamespacedLease({ namespace, body }),
+    replace: (namespace, name, body) => api.replaceNamespacedLease({ namespace, name, body }),
+  };
 }
 
 export interface LeaderCallbacks {
-  /** Called once leadership is acquired; `signal` aborts the moment it is lost. */
+  /** Called at most once per elector: when leadership is acquired; `signal` aborts the moment it is lost. */
   onStartedLeading(signal: AbortSignal): void;
   onStoppedLeading(): void;
   onNewLeader?(identity: string): void;
@@ -29,45 +51,56 @@ export interface LeaderCallbacks {
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, a port of client-go's leaderelection: acquire or renew every
  * retry period with optimistic concurrency (resourceVersion), expiry judged on locally observed time, and a
- * leader that cannot renew within the renew deadline steps down before anyone else may take over.
+ * leader that cannot renew within the renew deadline steps down before anyone else may take over. As client-go's
+ * Run, an elector leads at most once: after stepping down it never leads again (a renew still in flight then is
+ * ignored) and run() returns; the process exits and starts afresh as a standby.
  */
 export class LeaderElector {
-  private readonly api: CoordinationV1Api;
+  private readonly leases: LeaseClient;
+  private readonly clock: Clock;
   private readonly durationSeconds: number;
   private readonly renewDeadlineMs: number;
   private readonly retryMs: number;
-  private readonly now: () => number;
   private observed?: LeaseRecord;
   private observedAt = 0;
   private lastRenewAt = -Infinity;
   private leading = false;
+  /** Led once and stepped down: this elector never leads again. */
+  private ended = false;
   private stopped = false;
-  private readonly sleeper = new InterruptibleSleep();
+  private readonly sleeper: InterruptibleSleep;
   private abort?: AbortController;
   /** Steps down on time even while an API call hangs. */
-  private watchdog?: NodeJS.Timeout;
+  private watchdog?: unknown;
 
   constructor(private readonly options: LeaderElectorOptions) {
-    this.api = options.kubeConfig.makeApiClient(CoordinationV1Api);
+    this.leases = options.leases ?? apiLeases(options.kubeConfig);
+    this.clock = options.clock ?? wallClock;
+    this.sleeper = new InterruptibleSleep(this.clock);
     this.durationSeconds = options.leaseDurationSeconds;
     this.renewDeadlineMs = (options.renewDeadlineSeconds ?? (options.leaseDurationSeconds * 2) / 3) * 1000;
     this.retryMs = (options.retryPeriodSeconds ?? (options.leaseDurationSeconds * 2) / 15) * 1000;
-    this.now = options.now ?? Date.now;
     if (this.renewDeadlineMs >= this.durationSeconds * 1000) {
       throw new Error("renew deadline must be shorter than the lease duration");
     }
   }
 
-  /** True only while this process holds the lease and renewed it within the renew deadline. */
+  /**
+   * True only while this process holds the lease and renewed it within the renew deadline, by its own clock: the
+   * moment a renew was sent (not when it was answered) plus the renew deadline, strictly before anyone else may
+   * take the lease (sent time + lease duration). Checked right before every write.
+   */
   isLeader(): boolean {
-    return this.leading && this.now() - this.lastRenewAt < this.renewDeadlineMs;
+    return this.leading && this.clock.now() - this.lastRenewAt < this.renewDeadlineMs;
   }
 
-  /** Campaigns until stop(); resolves after stop(). Leadership lost is reported and the campaign goes on. */
+  /** Campaigns until it has led and stepped down, or until stop(). */
   async run(callbacks: LeaderCallbacks): Promise<void> {
     let lastLeader: string | undefined;
-    while (!this.stopped) {
+    while (!this.stopped && !this.ended) {
       const acquired = await this.tryAcquireOrRenew();
+      // Stepped down (watchdog) or stopped while that call was in flight: its outcome no longer counts.
+      if (this.ended || this.stopped) break;
       const holder = this.observed?.holderIdentity;
       if (holder && holder !== lastLeader) {
         lastLeader = holder;
@@ -76,10 +109,7 @@ export class LeaderElector {
       if (acquired && !this.leading) {
         this.leading = true;
         this.abort = new AbortController();
-        this.watchdog = setInterval(() => {
-          if (this.leading && !this.isLeader()) this.stepDown(callbacks);
-        }, this.retryMs / 2);
-        this.watchdog.unref();
+        this.watch(callbacks);
         callbacks.onStartedLeading(this.abort.signal);
       } else if (this.leading && (!this.isLeader() || holder !== this.options.identity)) {
         this.stepDown(callbacks);
@@ -97,34 +127,40 @@ export class LeaderElector {
     this.sleeper.wake();
   }
 
+  /** Checks every half retry period that the lease is still valid, even while a renew call hangs. */
+  private watch(callbacks: LeaderCallbacks): void {
+    this.watchdog = this.clock.setTimeout(() => {
+      if (!this.leading) return;
+      if (this.isLeader()) this.watch(callbacks);
+      else this.stepDown(callbacks);
+    }, this.retryMs / 2);
+  }
+
   private stepDown(callbacks: LeaderCallbacks): void {
     if (!this.leading) return;
     this.leading = false;
-    clearInterval(this.watchdog);
+    this.ended = true;
+    this.clock.clearTimeout(this.watchdog);
+    this.sleeper.wake();
     this.abort?.abort(new Error("leader lease lost"));
     callbacks.onStoppedLeading();
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { namespace, name, identity } = this.options;
-    const now = this.now();
+    const now = this.clock.now();
     let lease: V1Lease;
     try {
-      lease = await this.api.readNamespacedLease({ name, namespace });
+      lease = await this.leases.read(namespace, name);
     } catch (error) {
       if (statusCode(error) !== 404) return false;
       const record = nextRecord({}, "acquire", identity, this.durationSeconds, now);
       try {
-        await this.api.createNamespacedLease({
-          namespace,
-          body: { metadata: { name, namespace }, spec: toSpec(record) },
-        });
+        await this.leases.create(namespace, { metadata: { name, namespace }, spec: toSpec(record) });
       } catch {
         return false;
       }
-      this.observe(record, now);
-      this.lastRenewAt = now;
-      return true;
+      return this.renewed(record, now);
     }
     const current = fromSpec(lease);
     if (!sameRecord(this.observed, current)) this.observe(current, now);
@@ -132,16 +168,21 @@ export class LeaderElector {
     if (action === "wait") return false;
     const record = nextRecord(current, action, identity, this.durationSeconds, now);
     try {
-      await this.api.replaceNamespacedLease({
-        name,
-        namespace,
-        body: { metadata: { name, namespace, resourceVersion: lease.metadata?.resourceVersion }, spec: toSpec(record) },
+      await this.leases.replace(namespace, name, {
+        metadata: { name, namespace, resourceVersion: lease.metadata?.resourceVersion },
+        spec: toSpec(record),
       });
     } catch {
       return false; // 409: someone else wrote first; anything else: try again next period
     }
-    this.observe(record, now);
-    this.lastRenewAt = now;
+    return this.renewed(record, now);
+  }
+
+  /** A successful write of `record`, sent at `sentAt`; ignored once this elector has stepped down. */
+  private renewed(record: LeaseRecord, sentAt: number): boolean {
+    if (this.ended) return false;
+    this.observe(record, sentAt);
+    this.lastRenewAt = sentAt;
     return true;
   }
 
@@ -149,24 +190,18 @@ export class LeaderElector {
   private async release(): Promise<void> {
     const { namespace, name } = this.options;
     try {
-      const lease = await this.api.readNamespacedLease({ name, namespace });
+      const lease = await this.leases.read(namespace, name);
       if (lease.spec?.holderIdentity !== this.options.identity) return;
-      const now = this.now();
-      await this.api.replaceNamespacedLease({
-        name,
-        namespace,
-        body: {
-          metadata: { name, namespace, resourceVersion: lease.metadata?.resourceVersion },
-          spec: {
-            ...toSpec({
-              ...fromSpec(lease),
-              holderIdentity: "",
-              leaseDurationSeconds: 1,
-              renewTimeMs: now,
-              acquireTimeMs: now,
-            }),
-          },
-        },
+      const now = this.clock.now();
+      await this.leases.replace(namespace, name, {
+        metadata: { name, namespace, resourceVersion: lease.metadata?.resourceVersion },
+        spec: toSpec({
+          ...fromSpec(lease),
+          holderIdentity: "",
+          leaseDurationSeconds: 1,
+          renewTimeMs: now,
+          acquireTimeMs: now,
+        }),
       });
     } catch {
       // The lease then simply expires.

@@ -24,6 +24,11 @@ export class FakeClock implements Clock {
     return this.timers.size;
   }
 
+  /** Moves time forward without firing any timer: a blocked event loop. */
+  jump(ms: number): void {
+    this.time += ms;
+  }
+
   /** Moves time forward, firing due timers in deadline order. */
   advance(ms: number): void {
     const until = this.time + ms;

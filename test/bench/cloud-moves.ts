@@ -1,12 +1,22 @@
 // Time of one IP move through each adapter against the simulator, with zero latency and with realistic cloud
 // latencies (GCP zonal Operations ~2 s, the low end of 2–10 s; AWS ~1 s per call; Azure LROs ~5 s, the low end of
 // 5–30 s). Usage: node test/dist/bench/cloud-moves.js
-import { World, awsInstanceKey, azureVmKey, gceInstanceKey, type CloudProvider, type InstanceRef } from "@ipac/cloud";
+import {
+  OPEN_FENCE,
+  World,
+  awsInstanceKey,
+  azureVmKey,
+  gceInstanceKey,
+  type CloudProvider,
+  type InstanceRef,
+} from "@ipac/cloud";
 import { AwsCloudProvider } from "@ipac/cloud-aws";
 import { AzureCloudProvider } from "@ipac/cloud-azure";
 import { GcpCloudProvider } from "@ipac/cloud-gcp";
 import { ArmFront, ComputeFront, Ec2Front } from "@ipac/cloud-sim";
 import { PassThroughClient } from "google-auth-library";
+
+const UNFENCED = { fence: OPEN_FENCE };
 
 interface Setup {
   provider: CloudProvider;
@@ -118,14 +128,15 @@ for (const [name, make] of [
   const scope = { provider: s.provider.name };
   for (const realistic of [false, true]) {
     s.setLatency(false);
-    await s.provider.detach(scope, s.ip, s.to);
-    await s.provider.attach(scope, s.ip, s.from);
+    await s.provider.detach(scope, s.ip, s.to, UNFENCED);
+    await s.provider.attach(scope, s.ip, s.from, UNFENCED);
     s.setLatency(realistic);
     const started = performance.now();
-    if (s.provider.supportsAtomicReassociate) await s.provider.attach(scope, s.ip, s.to, { reassociate: true });
+    if (s.provider.supportsAtomicReassociate)
+      await s.provider.attach(scope, s.ip, s.to, { ...UNFENCED, reassociate: true });
     else {
-      await s.provider.detach(scope, s.ip, s.from);
-      await s.provider.attach(scope, s.ip, s.to);
+      await s.provider.detach(scope, s.ip, s.from, UNFENCED);
+      await s.provider.attach(scope, s.ip, s.to, UNFENCED);
     }
     rows.push({
       provider: name,

@@ -1,6 +1,8 @@
-import { World, awsInstanceKey } from "@ipac/cloud";
+import { FencedError, OPEN_FENCE, World, awsInstanceKey, type WriteFence } from "@ipac/cloud";
 import { Ec2Front } from "@ipac/cloud-sim";
 import { AWS_IAM_ACTIONS, AwsCloudProvider } from "./aws-provider.js";
+
+const UNFENCED = { fence: OPEN_FENCE };
 
 const region = "us-east-1";
 const scope = { provider: "aws" as const, region };
@@ -39,29 +41,49 @@ describe("AWS adapter calls (cloud-sim EC2 front)", () => {
     front.faults.calls.clear();
     await aws.describeAddresses(scope, [ip, "198.51.100.8", "198.51.100.9"]);
     expect(Object.fromEntries(front.faults.calls)).toEqual({ DescribeAddresses: 1 });
-    await aws.attach(scope, ip, instance);
+    await aws.attach(scope, ip, instance, UNFENCED);
     expect(Object.fromEntries(front.faults.calls)).toEqual({ DescribeAddresses: 2, AssociateAddress: 1 });
   });
 
   it("reaches an instance with several network interfaces (an EKS node) through its primary interface", async () => {
-    await aws.detach(scope, ip, instance);
+    await aws.detach(scope, ip, instance, UNFENCED);
     front.addSecondaryInterface(eksNode.name);
     front.faults.calls.clear();
-    await aws.attach(scope, ip, eksNode);
+    await aws.attach(scope, ip, eksNode, UNFENCED);
     expect(world.holderOf(ip)?.key).toBe(eksNode.key);
     expect((await aws.describeAddresses(scope, [ip])).get(ip)?.holder?.key).toBe(eksNode.key);
     expect(front.faults.calls.get("AssociateAddress")).toBe(2); // refused by instance id, then by interface
     expect(front.faults.calls.get("DescribeInstances")).toBe(1);
-    await aws.attach(scope, ip, instance, { reassociate: true });
+    await aws.attach(scope, ip, instance, { ...UNFENCED, reassociate: true });
     expect(world.holderOf(ip)?.key).toBe(instance.key);
   });
 
   it("stays within the IAM policy the README lists", async () => {
     front.faults.calls.clear();
     await aws.describeAddresses(scope, [ip]);
-    await aws.detach(scope, ip, instance);
-    await aws.attach(scope, ip, eksNode);
-    await aws.detach(scope, ip, eksNode);
+    await aws.detach(scope, ip, instance, UNFENCED);
+    await aws.attach(scope, ip, eksNode, UNFENCED);
+    await aws.detach(scope, ip, eksNode, UNFENCED);
     expect([...front.faults.calls.keys()].map((action) => `ec2:${action}`).sort()).toEqual([...AWS_IAM_ACTIONS].sort());
   });
+
+  it("checks the write fence on every attempt the SDK sends: no retry after a 503 once the lease expired", async () => {
+    await aws.detach(scope, ip, eksNode, UNFENCED);
+    front.faults.failNext("AssociateAddress", "InternalError", 500, 1);
+    const before = front.faults.calls.get("AssociateAddress") ?? 0;
+    await expect(aws.attach(scope, ip, instance, { fence: validForOneRequest() })).rejects.toBeInstanceOf(FencedError);
+    expect((front.faults.calls.get("AssociateAddress") ?? 0) - before).toBe(1); // the SDK (maxAttempts 2) did not resend
+    expect(world.holderOf(ip)).toBeUndefined();
+  });
 });
+
+/** Valid for one write request, then expired by the replica's own clock before any watchdog aborted anything. */
+function validForOneRequest(): WriteFence {
+  let checks = 0;
+  return {
+    signal: new AbortController().signal,
+    check: (operation) => {
+      if (checks++ > 0) throw new FencedError(operation);
+    },
+  };
+}

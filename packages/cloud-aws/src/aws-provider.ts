@@ -11,12 +11,15 @@ import {
 } from "@aws-sdk/client-ec2";
 import {
   CloudError,
+  FencedError,
   awsInstanceKey,
   observationsOf,
   type AddressObservation,
   type AddressScope,
   type CloudProvider,
   type InstanceRef,
+  type WriteFence,
+  type WriteOptions,
 } from "@ipac/cloud";
 import { ec2Error } from "./errors.js";
 
@@ -41,7 +44,8 @@ export interface AwsProviderOptions {
  * simply absent), AssociateAddress by allocation id (AllowReassociation makes a move atomic; an instance that
  * already holds another Elastic IP is refused, because EC2 would replace it silently; an instance with several
  * network interfaces, like an EKS node, is reached through its primary interface), and
- * DisassociateAddress by association id. Credentials come from the SDK's default chain (env, IRSA, EKS Pod
+ * DisassociateAddress by association id. Writes pass the write fence on every attempt the SDK sends (a middleware
+ * after its retry step) and are abandoned when it closes. Credentials come from the SDK's default chain (env, IRSA, EKS Pod
  * Identity, instance profile).
  */
 export class AwsCloudProvider implements CloudProvider {
@@ -83,7 +87,7 @@ export class AwsCloudProvider implements CloudProvider {
     scope: AddressScope,
     ip: string,
     instance: InstanceRef,
-    options: { reassociate?: boolean } = {},
+    options: WriteOptions & { reassociate?: boolean },
   ): Promise<void> {
     // One read of the region's Elastic IPs: the one to attach, and any the instance already holds.
     const found = await this.find(scope, undefined, "AssociateAddress");
@@ -105,6 +109,7 @@ export class AwsCloudProvider implements CloudProvider {
         }),
         "AssociateAddress",
         scope,
+        options.fence,
       );
     try {
       await associate({ InstanceId: instance.name });
@@ -131,7 +136,7 @@ export class AwsCloudProvider implements CloudProvider {
     return primary;
   }
 
-  async detach(scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {
+  async detach(scope: AddressScope, ip: string, instance: InstanceRef, { fence }: WriteOptions): Promise<void> {
     const address = await this.findOne(scope, ip, "DisassociateAddress");
     if (address.InstanceId !== instance.name || !address.AssociationId) return; // not (or no longer) there
     try {
@@ -139,6 +144,7 @@ export class AwsCloudProvider implements CloudProvider {
         new DisassociateAddressCommand({ AssociationId: address.AssociationId }),
         "DisassociateAddress",
         scope,
+        fence,
       );
     } catch (error) {
       if ((error as CloudError).kind !== "NotFound") throw error; // someone detached it meanwhile: done
@@ -160,19 +166,45 @@ export class AwsCloudProvider implements CloudProvider {
     return new Map((result.Addresses ?? []).map((a) => [a.PublicIp!, a]));
   }
 
-  /** Every call has a deadline; failures come out classified. */
+  /** Every call has a deadline; a write passes `fence` on each attempt; failures come out classified. */
   private async send<Output>(
-    command: { readonly input: unknown },
+    command: { readonly input: unknown; readonly middlewareStack?: unknown },
     operation: string,
     scope: AddressScope,
+    fence?: WriteFence,
   ): Promise<Output> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    if (fence) fenceEachAttempt(command as FenceableCommand, fence, operation);
     try {
       const client = this.clientFor(scope.region);
-      return (await client.send(command as never, { abortSignal: AbortSignal.timeout(this.timeoutMs) })) as Output;
+      const abortSignal = fence ? AbortSignal.any([timeout, fence.signal]) : timeout;
+      return (await client.send(command as never, { abortSignal })) as Output;
     } catch (error) {
+      if (error instanceof FencedError) throw error;
+      if (fence?.signal.aborted) throw new FencedError(operation);
       throw ec2Error(error, operation);
     }
   }
+}
+
+interface FenceableCommand {
+  middlewareStack: {
+    addRelativeTo(
+      middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+      options: { relation: "after"; toMiddleware: string; name: string },
+    ): void;
+  };
+}
+
+/** The SDK's retry middleware resends a failed request: the fence is checked below it, before every attempt. */
+function fenceEachAttempt(command: FenceableCommand, fence: WriteFence, operation: string): void {
+  command.middlewareStack.addRelativeTo(
+    (next) => (args) => {
+      fence.check(operation);
+      return next(args);
+    },
+    { relation: "after", toMiddleware: "retryMiddleware", name: "writeFence" },
+  );
 }
 
 /** The Elastic IP `ip` among those a read found, or NotFound. */

@@ -1,6 +1,8 @@
-import { World, azureVmKey, type InstanceRef } from "@ipac/cloud";
+import { FencedError, OPEN_FENCE, World, azureVmKey, type InstanceRef, type WriteFence } from "@ipac/cloud";
 import { ArmFront } from "@ipac/cloud-sim";
 import { AZURE_ROLE_ACTIONS, AzureCloudProvider } from "./azure-provider.js";
+
+const UNFENCED = { fence: OPEN_FENCE };
 
 /** The role actions each ARM call the simulator saw requires. */
 const ACTIONS_OF: Record<string, string[]> = {
@@ -27,6 +29,7 @@ describe("Azure adapter against the cloud-sim ARM front", () => {
   const world = new World();
   const front = new ArmFront(world);
   let azure: AzureCloudProvider;
+  let endpoint: string;
   const vm = (name: string, zone: string): InstanceRef => ({
     provider: "azure",
     key: azureVmKey(subscription, rg, name),
@@ -56,7 +59,7 @@ describe("Azure adapter against the cloud-sim ARM front", () => {
       name: "pip-zonal",
       zone: "westeurope-1",
     });
-    const endpoint = await front.listen();
+    endpoint = await front.listen();
     azure = new AzureCloudProvider({
       subscriptionId: subscription,
       credential,
@@ -83,14 +86,42 @@ describe("Azure adapter against the cloud-sim ARM front", () => {
 
   it("reports a zonal IP in the Kubernetes zone form, and refuses it in another zone", async () => {
     expect((await azure.describeAddresses(scope, ["20.1.1.2"])).get("20.1.1.2")?.zone).toBe("westeurope-1");
-    await expect(azure.attach(scope, "20.1.1.2", b)).rejects.toMatchObject({ kind: "InvalidInput" });
+    await expect(azure.attach(scope, "20.1.1.2", b, UNFENCED)).rejects.toMatchObject({ kind: "InvalidInput" });
   });
 
   it("stays within the role actions the README lists", async () => {
     front.faults.calls.clear();
-    await azure.attach(scope, "20.1.1.1", a);
-    await azure.detach(scope, "20.1.1.1", a);
+    await azure.attach(scope, "20.1.1.1", a, UNFENCED);
+    await azure.detach(scope, "20.1.1.1", a, UNFENCED);
     const used = new Set([...front.faults.calls.keys()].flatMap((call) => ACTIONS_OF[call] ?? [`unlisted:${call}`]));
     expect([...used].filter((action) => !(AZURE_ROLE_ACTIONS as readonly string[]).includes(action))).toEqual([]);
   });
+
+  it("checks the write fence on every attempt its pipeline sends: no retry after a 500 once the lease expired", async () => {
+    const retrying = new AzureCloudProvider({
+      subscriptionId: subscription,
+      credential,
+      endpoint,
+      clientOptions: { tlsOptions: { ca: front.ca }, retryOptions: { maxRetries: 2, retryDelayInMs: 10 } },
+      pollIntervalMs: 20,
+    });
+    front.faults.failNext("networkInterfaces.createOrUpdate", "InternalServerError", 500, 1);
+    const before = front.faults.calls.get("networkInterfaces.createOrUpdate") ?? 0;
+    await expect(retrying.attach(scope, "20.1.1.1", a, { fence: validForOneRequest() })).rejects.toBeInstanceOf(
+      FencedError,
+    );
+    expect((front.faults.calls.get("networkInterfaces.createOrUpdate") ?? 0) - before).toBe(1);
+    expect(world.holderOf("20.1.1.1")).toBeUndefined();
+  });
 });
+
+/** Valid for one write request, then expired by the replica's own clock before any watchdog aborted anything. */
+function validForOneRequest(): WriteFence {
+  let checks = 0;
+  return {
+    signal: new AbortController().signal,
+    check: (operation) => {
+      if (checks++ > 0) throw new FencedError(operation);
+    },
+  };
+}

@@ -2,12 +2,15 @@ import { NetworkManagementClient, type NetworkInterface, type PublicIPAddress } 
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import {
   CloudError,
+  FencedError,
   azureVmKey,
   observationsOf,
   type AddressObservation,
   type AddressScope,
   type CloudProvider,
   type InstanceRef,
+  type WriteFence,
+  type WriteOptions,
 } from "@ipac/cloud";
 import { azureError } from "./errors.js";
 
@@ -42,13 +45,17 @@ const NIC_ID = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/networ
 /**
  * Public IPs on Azure with @azure/arm-network: a Public IP is attached by setting it on the primary ipConfiguration
  * of the VM's primary NIC (a PUT of the NIC, as a long-running operation) and detached by clearing it. One list of
- * public IPs and one list of NICs per observation. Never replaces a public IP already on the NIC. (Uniform
+ * public IPs and one list of NICs per observation. Never replaces a public IP already on the NIC. Every write
+ * request the pipeline sends (retries included) passes the call's write fence first, and the LRO wait ends when
+ * the fence closes. (Uniform
  * scale-set VMs cannot take an existing public IP: parseProviderID reports such nodes ineligible.)
  */
 export class AzureCloudProvider implements CloudProvider {
   readonly name = "azure" as const;
   readonly supportsAtomicReassociate = false;
   readonly client: NetworkManagementClient;
+  /** The fence of each write in flight, by the abort signal its requests carry. */
+  private readonly fences = new WeakMap<object, WriteFence>();
 
   constructor(private readonly options: AzureProviderOptions = {}) {
     const subscriptionId = options.subscriptionId ?? process.env.AZURE_SUBSCRIPTION_ID;
@@ -59,6 +66,21 @@ export class AzureCloudProvider implements CloudProvider {
       ...(endpoint ? { endpoint, credentials: { scopes: [`${endpoint.replace(/\/$/, "")}/.default`] } } : {}),
       ...options.clientOptions,
     });
+    this.client.pipeline.addPolicy(
+      {
+        name: "writeFence",
+        sendRequest: (request, next) => {
+          if (request.method !== "GET") {
+            const fence = request.abortSignal && this.fences.get(request.abortSignal);
+            // Fail closed: a write whose fence cannot be found is not sent.
+            if (!fence) throw new FencedError(`${request.method} ${new URL(request.url).pathname} (no write fence)`);
+            fence.check(`${request.method} ${new URL(request.url).pathname}`);
+          }
+          return next(request);
+        },
+      },
+      { afterPhase: "Retry" },
+    );
   }
 
   async describeAddresses(_scope: AddressScope, ips: readonly string[]): Promise<Map<string, AddressObservation>> {
@@ -73,7 +95,7 @@ export class AzureCloudProvider implements CloudProvider {
     });
   }
 
-  async attach(_scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {
+  async attach(_scope: AddressScope, ip: string, instance: InstanceRef, { fence }: WriteOptions): Promise<void> {
     const [pip, nic] = await Promise.all([this.publicIP(ip), this.primaryNic(instance)]);
     const config = primaryConfig(nic);
     const current = config.publicIPAddress?.id;
@@ -89,15 +111,15 @@ export class AzureCloudProvider implements CloudProvider {
       );
     }
     config.publicIPAddress = { id: pip.id! };
-    await this.updateNic(nic);
+    await this.updateNic(nic, fence);
   }
 
-  async detach(_scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {
+  async detach(_scope: AddressScope, ip: string, instance: InstanceRef, { fence }: WriteOptions): Promise<void> {
     const [pip, nic] = await Promise.all([this.publicIP(ip), this.primaryNic(instance)]);
     const config = primaryConfig(nic);
     if (config.publicIPAddress?.id?.toLowerCase() !== pip.id?.toLowerCase()) return; // not (or no longer) there
     delete config.publicIPAddress;
-    await this.updateNic(nic);
+    await this.updateNic(nic, fence);
   }
 
   private async publicIP(ip: string): Promise<PublicIPAddress> {
@@ -124,15 +146,23 @@ export class AzureCloudProvider implements CloudProvider {
     return nic;
   }
 
-  private async updateNic(nic: NetworkInterface): Promise<void> {
+  private async updateNic(nic: NetworkInterface, fence: WriteFence): Promise<void> {
+    const operation = "networkInterfaces.createOrUpdate";
     const [, resourceGroup, name] = NIC_ID.exec(nic.id ?? "") ?? [];
+    const abortSignal = AbortSignal.any([
+      AbortSignal.timeout(this.options.operationTimeoutMs ?? 120_000),
+      fence.signal,
+    ]);
+    this.fences.set(abortSignal, fence);
     try {
       await this.client.networkInterfaces.createOrUpdate(resourceGroup!, name!, nic, {
         updateIntervalInMs: this.options.pollIntervalMs ?? 2_000,
-        abortSignal: AbortSignal.timeout(this.options.operationTimeoutMs ?? 120_000),
+        abortSignal,
       });
     } catch (error) {
-      throw azureError(error, "networkInterfaces.createOrUpdate");
+      if (error instanceof FencedError) throw error;
+      if (fence.signal.aborted) throw new FencedError(operation);
+      throw azureError(error, operation);
     }
   }
 

@@ -1,7 +1,9 @@
-import { World, gceInstanceKey, type InstanceRef } from "@ipac/cloud";
+import { World, gceInstanceKey, type InstanceRef, OPEN_FENCE } from "@ipac/cloud";
 import { ComputeFront } from "@ipac/cloud-sim";
 import { PassThroughClient } from "google-auth-library";
 import { GCP_IAM_PERMISSIONS, GcpCloudProvider } from "./gcp-provider.js";
+
+const UNFENCED = { fence: OPEN_FENCE };
 
 /** The IAM permission each Compute API method the simulator saw requires. */
 const PERMISSION_OF: Record<string, string[]> = {
@@ -78,7 +80,7 @@ describe("GCP adapter against the cloud-sim Compute front", () => {
   it("attaches by replacing the ephemeral access config, waiting on both Operations", async () => {
     front.faults.operationDuration({ minMs: 150 });
     front.faults.calls.clear();
-    await gcp.attach(scope, ip, a);
+    await gcp.attach(scope, ip, a, UNFENCED);
     expect(world.holderOf(ip)?.key).toBe(a.key);
     const calls = Object.fromEntries(front.faults.calls);
     expect(await holder()).toBe("node-a");
@@ -90,23 +92,23 @@ describe("GCP adapter against the cloud-sim Compute front", () => {
     });
     expect(calls["zoneOperations.wait"]).toBeGreaterThanOrEqual(2);
     front.faults.operationDuration({ minMs: 0 });
-    await gcp.attach(scope, ip, a);
+    await gcp.attach(scope, ip, a, UNFENCED);
     expect(world.history.filter((e) => e.ip === ip)).toHaveLength(1);
   });
 
   it("refuses before it touches the node: the node keeps its ephemeral IP", async () => {
     front.faults.calls.clear();
-    await expect(gcp.attach(scope, ip, b)).rejects.toMatchObject({ kind: "Conflict" }); // held by node-a
-    await expect(gcp.attach(scope, "34.9.9.9", b)).rejects.toMatchObject({ kind: "NotFound" }); // not reserved
+    await expect(gcp.attach(scope, ip, b, UNFENCED)).rejects.toMatchObject({ kind: "Conflict" }); // held by node-a
+    await expect(gcp.attach(scope, "34.9.9.9", b, UNFENCED)).rejects.toMatchObject({ kind: "NotFound" }); // not reserved
     expect(world.publicIPOf(b.key)).toBe("35.0.0.2");
     expect(front.faults.calls.get("instances.deleteAccessConfig")).toBeUndefined();
   });
 
   it("detaches once the IP is free, and gives the node an ephemeral IP back off the critical path", async () => {
-    await gcp.detach(scope, ip, b);
+    await gcp.detach(scope, ip, b, UNFENCED);
     expect(world.holderOf(ip)?.key).toBe(a.key);
     front.faults.operationDuration({ minMs: 1_000 });
-    await gcp.detach(scope, ip, a); // waits for the delete Operation only
+    await gcp.detach(scope, ip, a, UNFENCED); // waits for the delete Operation only
     expect(world.holderOf(ip)).toBeUndefined();
     const natIP = async () =>
       (await gcp.instances.get({ project, zone, instance: a.name }))[0].networkInterfaces?.[0]?.accessConfigs?.[0]
@@ -115,9 +117,9 @@ describe("GCP adapter against the cloud-sim Compute front", () => {
     await gcp.settled();
     front.faults.operationDuration({ minMs: 0 });
     expect(await natIP()).toBe("35.0.0.1");
-    await gcp.detach(scope, ip, a);
+    await gcp.detach(scope, ip, a, UNFENCED);
     expect(world.holderOf(ip)).toBeUndefined();
-    await gcp.attach(scope, ip, b);
+    await gcp.attach(scope, ip, b, UNFENCED);
     expect(await holder()).toBe("node-b");
   });
 
@@ -131,8 +133,8 @@ describe("GCP adapter against the cloud-sim Compute front", () => {
   it("stays within the IAM permissions the README lists", async () => {
     front.faults.calls.clear();
     await gcp.describeAddresses(scope, [ip]);
-    await gcp.detach(scope, ip, b);
-    await gcp.attach(scope, ip, a);
+    await gcp.detach(scope, ip, b, UNFENCED);
+    await gcp.attach(scope, ip, a, UNFENCED);
     const used = new Set(
       [...front.faults.calls.keys()].flatMap((method) => PERMISSION_OF[method] ?? [`unlisted:${method}`]),
     );

@@ -1,12 +1,17 @@
 import { AddressesClient, InstancesClient, ZoneOperationsClient, type protos } from "@google-cloud/compute";
 import {
   CloudError,
+  FencedError,
+  fencedWrite,
   gceInstanceKey,
   observationsOf,
   type AddressObservation,
   type AddressScope,
   type CloudProvider,
   type InstanceRef,
+  type WriteFence,
+  type WriteOptions,
+  untilFenceCloses,
 } from "@ipac/cloud";
 import { gcpError } from "./errors.js";
 
@@ -33,7 +38,7 @@ export interface GcpProviderOptions {
   /** How long to wait for a zonal Operation before giving up (the next reconcile reads the outcome). */
   operationTimeoutMs?: number;
   /** Told when work done off a move's critical path (giving a node its ephemeral IP back) fails. */
-  onBackgroundError?: (error: CloudError, what: string) => void;
+  onBackgroundError?: (error: CloudError | FencedError, what: string) => void;
 }
 
 const SELF_LINK = /\/projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/;
@@ -44,7 +49,9 @@ const ACCESS_CONFIG = "external-nat";
  * static addresses, or aggregatedList without a region); attach = delete the NIC's access config (its ephemeral IP)
  * then addAccessConfig with the static natIP, waiting on both zonal Operations; detach = delete it (the IP is free
  * once that Operation is done, so a move goes on at once) and give the node an ephemeral IP back in the background.
- * Refuses to replace an instance's current IP when that IP is itself a static address.
+ * Refuses to replace an instance's current IP when that IP is itself a static address. Every write request
+ * (deleteAccessConfig, addAccessConfig) passes the write fence right before it is sent, and Operation waits are
+ * given up when the fence closes; gax never resends these non-idempotent calls itself, so each call is one request.
  */
 export class GcpCloudProvider implements CloudProvider {
   readonly name = "gcp" as const;
@@ -86,7 +93,7 @@ export class GcpCloudProvider implements CloudProvider {
     });
   }
 
-  async attach(_scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {
+  async attach(_scope: AddressScope, ip: string, instance: InstanceRef, { fence }: WriteOptions): Promise<void> {
     const where = this.where(instance);
     await this.restoring.get(instance.key);
     const region = regionOf(where.zone);
@@ -101,26 +108,45 @@ export class GcpCloudProvider implements CloudProvider {
     if (user) throw refuse("Conflict", `static address ${ip} is in use by ${user.name}`);
     if (current?.natIP && statics.has(current.natIP))
       throw refuse("Conflict", `instance ${instance.name} holds static address ${current.natIP}; not replacing it`);
-    if (current) await this.deleteAccessConfig(where, current.name ?? ACCESS_CONFIG);
-    await this.addAccessConfig(where, ip);
+    if (current) await this.deleteAccessConfig(where, current.name ?? ACCESS_CONFIG, fence);
+    try {
+      await this.addAccessConfig(where, ip, fence);
+    } catch (error) {
+      // The cloud refused the static IP after the ephemeral one was gone: give that back (while still leader;
+      // a lost lease leaves the node to the next leader's repair), and report the refusal.
+      if (current && !(error instanceof FencedError))
+        await this.addAccessConfig(where, undefined, fence).catch(() => {});
+      throw error;
+    }
   }
 
-  async detach(_scope: AddressScope, ip: string, instance: InstanceRef): Promise<void> {
+  async detach(_scope: AddressScope, ip: string, instance: InstanceRef, { fence }: WriteOptions): Promise<void> {
     const where = this.where(instance);
     await this.restoring.get(instance.key);
     const current = await this.currentAccessConfig(where);
     if (current?.natIP !== ip) return; // not (or no longer) there
-    await this.deleteAccessConfig(where, current.name ?? ACCESS_CONFIG);
-    // Give the node an ephemeral IP back, so it keeps its egress, off the critical path of the move.
-    const restore = this.addAccessConfig(where, undefined)
+    await this.deleteAccessConfig(where, current.name ?? ACCESS_CONFIG, fence);
+    // Give the node an ephemeral IP back, so it keeps its egress, off the critical path of the move. Fenced too:
+    // a leader that lost its lease leaves it to the next one.
+    const restore = this.addAccessConfig(where, undefined, fence)
       .catch((error: unknown) => {
         const report =
-          this.options.onBackgroundError ??
-          ((e: CloudError, what: string) => process.emitWarning(`${what}: ${e.message}`));
-        report(gcpError(error, "instances.addAccessConfig"), `giving ${instance.name} an ephemeral IP back`);
+          this.options.onBackgroundError ?? ((e: Error, what: string) => process.emitWarning(`${what}: ${e.message}`));
+        report(
+          error instanceof FencedError ? error : gcpError(error, "instances.addAccessConfig"),
+          `giving ${instance.name} an ephemeral IP back`,
+        );
       })
       .finally(() => this.restoring.delete(instance.key));
     this.restoring.set(instance.key, restore);
+  }
+
+  async restoreExternalIP(_scope: AddressScope, instance: InstanceRef, { fence }: WriteOptions): Promise<boolean> {
+    const where = this.where(instance);
+    await this.restoring.get(instance.key);
+    if (await this.currentAccessConfig(where)) return false;
+    await this.addAccessConfig(where, undefined, fence);
+    return true;
   }
 
   private where(instance: InstanceRef) {
@@ -134,29 +160,48 @@ export class GcpCloudProvider implements CloudProvider {
     return vm.networkInterfaces?.[0]?.accessConfigs?.[0];
   }
 
-  private async deleteAccessConfig(where: { project: string; zone: string; instance: string }, accessConfig: string) {
-    const response = await this.call("instances.deleteAccessConfig", () =>
-      this.instances.deleteAccessConfig(
-        { ...where, accessConfig, networkInterface: "nic0" },
-        { timeout: this.timeoutMs },
+  private async deleteAccessConfig(
+    where: { project: string; zone: string; instance: string },
+    accessConfig: string,
+    fence: WriteFence,
+  ) {
+    const operation = "instances.deleteAccessConfig";
+    const response = await this.call(operation, () =>
+      fencedWrite(fence, operation, () =>
+        this.instances.deleteAccessConfig(
+          { ...where, accessConfig, networkInterface: "nic0" },
+          { timeout: this.timeoutMs },
+        ),
       ),
     );
-    await this.waitFor(where, operationOf(response), "instances.deleteAccessConfig");
+    await this.waitFor(where, operationOf(response), operation, fence);
   }
 
-  private async addAccessConfig(where: { project: string; zone: string; instance: string }, natIP: string | undefined) {
+  private async addAccessConfig(
+    where: { project: string; zone: string; instance: string },
+    natIP: string | undefined,
+    fence: WriteFence,
+  ) {
+    const operation = "instances.addAccessConfig";
     const accessConfigResource = { name: ACCESS_CONFIG, type: "ONE_TO_ONE_NAT", ...(natIP ? { natIP } : {}) };
-    const response = await this.call("instances.addAccessConfig", () =>
-      this.instances.addAccessConfig(
-        { ...where, networkInterface: "nic0", accessConfigResource },
-        { timeout: this.timeoutMs },
+    const response = await this.call(operation, () =>
+      fencedWrite(fence, operation, () =>
+        this.instances.addAccessConfig(
+          { ...where, networkInterface: "nic0", accessConfigResource },
+          { timeout: this.timeoutMs },
+        ),
       ),
     );
-    await this.waitFor(where, operationOf(response), "instances.addAccessConfig");
+    await this.waitFor(where, operationOf(response), operation, fence);
   }
 
-  /** Waits on a zonal Operation; a DONE operation can still carry an error. */
-  private async waitFor(where: { project: string; zone: string }, operation: IOperation | undefined, label: string) {
+  /** Waits on a zonal Operation (given up when the fence closes); a DONE operation can still carry an error. */
+  private async waitFor(
+    where: { project: string; zone: string },
+    operation: IOperation | undefined,
+    label: string,
+    fence: WriteFence,
+  ) {
     let current = operation;
     const deadline = Date.now() + this.operationTimeoutMs;
     while (current?.status !== "DONE") {
@@ -169,9 +214,13 @@ export class GcpCloudProvider implements CloudProvider {
         });
       const name = current.name;
       [current] = await this.call("zoneOperations.wait", () =>
-        this.operations.wait(
-          { project: where.project, zone: where.zone, operation: name },
-          { timeout: this.timeoutMs },
+        untilFenceCloses(
+          fence,
+          label,
+          this.operations.wait(
+            { project: where.project, zone: where.zone, operation: name },
+            { timeout: this.timeoutMs },
+          ),
         ),
       );
     }
@@ -206,6 +255,7 @@ export class GcpCloudProvider implements CloudProvider {
     try {
       return await fn();
     } catch (error) {
+      if (error instanceof FencedError) throw error;
       throw gcpError(error, operation);
     }
   }

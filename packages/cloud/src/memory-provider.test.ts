@@ -1,7 +1,10 @@
+import { OPEN_FENCE } from "./fence.js";
 import { CloudError } from "./errors.js";
 import { InMemoryCloudProvider } from "./memory-provider.js";
 import { World } from "./world.js";
 import type { InstanceRef } from "./provider.js";
+
+const UNFENCED = { fence: OPEN_FENCE };
 
 const ref = (key: string, zone = "z1"): InstanceRef => ({ provider: "gcp", key, name: key, zone });
 
@@ -29,31 +32,31 @@ describe("InMemoryCloudProvider", () => {
 
   it("moves atomically only where the cloud supports it", async () => {
     const gcp = setup("gcp");
-    await gcp.cloud.attach({ provider: "gcp" }, "1.1.1.1", ref("n1"));
+    await gcp.cloud.attach({ provider: "gcp" }, "1.1.1.1", ref("n1"), UNFENCED);
     await expect(
-      gcp.cloud.attach({ provider: "gcp" }, "1.1.1.1", ref("n2"), { reassociate: true }),
+      gcp.cloud.attach({ provider: "gcp" }, "1.1.1.1", ref("n2"), { ...UNFENCED, reassociate: true }),
     ).rejects.toMatchObject({
       kind: "Conflict",
     });
     const aws = setup("aws");
-    await aws.cloud.attach({ provider: "aws" }, "1.1.1.1", ref("n1"));
-    await aws.cloud.attach({ provider: "aws" }, "1.1.1.1", ref("n2"), { reassociate: true });
+    await aws.cloud.attach({ provider: "aws" }, "1.1.1.1", ref("n1"), UNFENCED);
+    await aws.cloud.attach({ provider: "aws" }, "1.1.1.1", ref("n2"), { ...UNFENCED, reassociate: true });
     expect(aws.world.holderOf("1.1.1.1")?.key).toBe("n2");
   });
 
   it("injects scripted failures and runs the write hook", async () => {
     const { world, cloud } = setup();
     cloud.failNext("attach", "RateLimited", 1, 1500);
-    const error = await cloud.attach({ provider: "gcp" }, "1.1.1.1", ref("n1")).catch((e: unknown) => e);
+    const error = await cloud.attach({ provider: "gcp" }, "1.1.1.1", ref("n1"), UNFENCED).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CloudError);
     expect(error).toMatchObject({ kind: "RateLimited", retryAfterMs: 1500, operation: "attach" });
     cloud.beforeWrite = () => {
       throw new Error("crash");
     };
-    await expect(cloud.attach({ provider: "gcp" }, "1.1.1.1", ref("n1"))).rejects.toThrow("crash");
+    await expect(cloud.attach({ provider: "gcp" }, "1.1.1.1", ref("n1"), UNFENCED)).rejects.toThrow("crash");
     expect(world.holderOf("1.1.1.1")).toBeUndefined();
     cloud.beforeWrite = undefined;
-    await cloud.attach({ provider: "gcp" }, "1.1.1.1", ref("n1"));
+    await cloud.attach({ provider: "gcp" }, "1.1.1.1", ref("n1"), UNFENCED);
     expect(world.holderOf("1.1.1.1")?.key).toBe("n1");
     expect(cloud.calls.attach).toBe(3);
   });

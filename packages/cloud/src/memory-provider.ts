@@ -1,6 +1,6 @@
 import type { CloudProviderName } from "@ipac/api";
 import { CloudError, type CloudErrorKind } from "./errors.js";
-import type { AddressObservation, AddressScope, CloudProvider, InstanceRef } from "./provider.js";
+import type { AddressObservation, AddressScope, CloudProvider, InstanceRef, WriteOptions } from "./provider.js";
 import { observationsOf } from "./observations.js";
 import type { World } from "./world.js";
 
@@ -60,18 +60,25 @@ export class InMemoryCloudProvider implements CloudProvider {
     });
   }
 
-  async attach(_scope: AddressScope, ip: string, instance: InstanceRef, options: { reassociate?: boolean } = {}) {
+  async attach(
+    _scope: AddressScope,
+    ip: string,
+    instance: InstanceRef,
+    options: WriteOptions & { reassociate?: boolean },
+  ) {
     await this.enter("attach");
     await this.beforeWrite?.("attach", ip, instance);
+    options.fence.check(`attach ${ip}`);
     this.world.attach(ip, instance.key, {
       reassociate: options.reassociate === true && this.supportsAtomicReassociate,
       actor: this.actor,
     });
   }
 
-  async detach(_scope: AddressScope, ip: string, instance: InstanceRef) {
+  async detach(_scope: AddressScope, ip: string, instance: InstanceRef, { fence }: WriteOptions) {
     await this.enter("detach");
     await this.beforeWrite?.("detach", ip, instance);
+    fence.check(`detach ${ip}`);
     this.world.detach(ip, instance.key, this.actor);
   }
 

@@ -1,4 +1,5 @@
 import type { CloudProviderName } from "@ipac/api";
+import type { WriteFence } from "./fence.js";
 
 /** A cloud instance (a VM) behind a Kubernetes node, parsed from the node's spec.providerID. */
 export interface InstanceRef {
@@ -36,6 +37,11 @@ export interface AddressObservation {
   zone?: string;
 }
 
+/** Every write carries the fence of the leadership term it is made in. */
+export interface WriteOptions {
+  fence: WriteFence;
+}
+
 /** The cloud, as the controller uses it. Every method is idempotent and safe to repeat after an interruption. */
 export interface CloudProvider {
   readonly name: CloudProviderName;
@@ -50,8 +56,19 @@ export interface CloudProvider {
   /**
    * Attaches `ip` to `instance`. Replaces the instance's ephemeral public IP. Must fail with a Conflict CloudError
    * when the IP is held by another instance, unless `options.reassociate` (atomic move where the cloud supports it).
+   * Every write request it sends (each step of a multi-step attach included) passes `options.fence` first.
    */
-  attach(scope: AddressScope, ip: string, instance: InstanceRef, options?: { reassociate?: boolean }): Promise<void>;
-  /** Detaches `ip` from `instance`; a no-op when the instance no longer holds it. */
-  detach(scope: AddressScope, ip: string, instance: InstanceRef): Promise<void>;
+  attach(
+    scope: AddressScope,
+    ip: string,
+    instance: InstanceRef,
+    options: WriteOptions & { reassociate?: boolean },
+  ): Promise<void>;
+  /** Detaches `ip` from `instance`; a no-op when the instance no longer holds it. Fenced like attach. */
+  detach(scope: AddressScope, ip: string, instance: InstanceRef, options: WriteOptions): Promise<void>;
+  /**
+   * Clouds where an attach takes more than one step (GCP: the ephemeral IP is deleted before the static one is
+   * added) implement this: gives `instance` an ephemeral external IP if it has none. True if it had none.
+   */
+  restoreExternalIP?(scope: AddressScope, instance: InstanceRef, options: WriteOptions): Promise<boolean>;
 }

@@ -1,11 +1,20 @@
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type NetIPAllocation, type NetIPAllocationStatus } from "@ipac/api";
-import { isRetryable, retryDelayHint, toCloudError, type AddressScope, type CloudProvider } from "@ipac/cloud";
+import {
+  FencedError,
+  isRetryable,
+  retryDelayHint,
+  toCloudError,
+  type AddressScope,
+  type CloudProvider,
+  type WriteFence,
+} from "@ipac/cloud";
 import { ignoreNotFound, type EventRecorder } from "@ipac/runtime";
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import PQueue from "p-queue";
 import { actionChains } from "./action-chains.js";
 import type { Action, DecideOutput } from "./decide/index.js";
+import type { InterruptedAttach } from "./interrupted-attach.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { NodeClaims } from "./node-claims.js";
 
@@ -21,8 +30,8 @@ export interface ApplyContext {
   metrics: ControllerMetrics;
   claims: NodeClaims;
   logger: Logger;
-  /** Checked before every write to the cluster (the cloud provider checks its own). */
-  isLeader: () => boolean;
+  /** Passed before every write to the cluster; the cloud adapters pass it before each request they send. */
+  fence: WriteFence;
 }
 
 /** What applying left undone, for the reconciler's retry decision. */
@@ -48,10 +57,22 @@ export class Applier {
     this.custom = ctx.kubeConfig.makeApiClient(CustomObjectsApi);
   }
 
-  async apply(allocation: NetIPAllocation, output: DecideOutput): Promise<ApplyResult> {
+  /**
+   * `interrupted`: nodes an earlier attach may have left without an external IP; they are repaired first, and
+   * while one cannot be, nothing else is done (its intent stays recorded in the status for the next try).
+   */
+  async apply(
+    allocation: NetIPAllocation,
+    output: DecideOutput,
+    interrupted: readonly InterruptedAttach[] = [],
+  ): Promise<ApplyResult> {
     const name = allocation.metadata.name;
     const involved = { apiVersion: API_VERSION, kind: KIND, name, uid: allocation.metadata.uid ?? "" };
     const result: ApplyResult = { failedActions: 0 };
+    if (!output.dryRun && !(await this.repair(involved, interrupted, result))) return result;
+    // The status names each attach's target before the first cloud step: the intent a successor repairs from.
+    if (!output.dryRun && output.actions.some((action) => action.type === "attach"))
+      await this.writeStatus(allocation, output.status);
     const failed = new Set<number>();
     const run = async (index: number) => {
       const action = output.actions[index]!;
@@ -66,7 +87,7 @@ export class Applier {
         return;
       }
       try {
-        if (!this.ctx.isLeader()) throw new Error("not the leader any more");
+        this.ctx.fence.check(summary(action));
         await this.execute(name, action);
         log.info(summary(action));
         const event = successEvent(action);
@@ -89,6 +110,33 @@ export class Applier {
     return result;
   }
 
+  /** Gives interrupted attaches' nodes their external IP back; false if one could not be repaired. */
+  private async repair(
+    involved: Parameters<EventRecorder["record"]>[0],
+    interrupted: readonly InterruptedAttach[],
+    result: ApplyResult,
+  ): Promise<boolean> {
+    const { cloud, scope, fence, recorder, logger } = this.ctx;
+    if (!cloud?.restoreExternalIP) return true;
+    for (const { ip, node, instance } of interrupted) {
+      const log = logger.child({ action: "restoreExternalIP", ip, node });
+      try {
+        if (!(await cloud.restoreExternalIP(scope, instance, { fence }))) continue;
+        const message = `node ${node} had no external IP after an interrupted attach of ${ip}: gave it an ephemeral IP back`;
+        log.warn(message);
+        recorder.record(involved, "Warning", "ExternalIPRestored", message);
+      } catch (error) {
+        const message = `node ${node} may have no external IP after an interrupted attach of ${ip}; restoring it failed: ${error instanceof Error ? error.message : String(error)}`;
+        log.error(message);
+        if (!(error instanceof FencedError)) recorder.record(involved, "Warning", "ExternalIPMissing", message);
+        result.failedActions++;
+        result.retryable ??= error;
+        return false;
+      }
+    }
+    return true;
+  }
+
   private recordFailure(
     involved: Parameters<EventRecorder["record"]>[0],
     action: Action,
@@ -98,6 +146,7 @@ export class Applier {
   ): void {
     const message = error instanceof Error ? error.message : String(error);
     log.warn({ err: message }, `failed to ${summary(action)}`);
+    if (error instanceof FencedError) return; // the lease is lost: nothing to retry or report here
     if (action.type === "attach" || action.type === "detach") {
       const cloudError = toCloudError(error, { provider: this.ctx.scope.provider, operation: action.type });
       this.ctx.metrics.cloudApiError(this.ctx.scope.provider, action.type, cloudError.kind);
@@ -125,7 +174,10 @@ export class Applier {
         if (!claims.claim(action.node, allocation, action.ip))
           throw new Error(`node ${action.node} was just given another IP`);
         try {
-          await cloud.attach(scope, action.ip, action.instance, { reassociate: action.reassociate === true });
+          await cloud.attach(scope, action.ip, action.instance, {
+            fence: this.ctx.fence,
+            reassociate: action.reassociate === true,
+          });
         } catch (error) {
           claims.release(action.node, allocation);
           throw error;
@@ -136,7 +188,7 @@ export class Applier {
       }
       case "detach":
         if (!cloud) throw new Error(`no ${scope.provider} cloud adapter is configured`);
-        await cloud.detach(scope, action.ip, action.instance);
+        await cloud.detach(scope, action.ip, action.instance, { fence: this.ctx.fence });
         if (action.node) claims.release(action.node, allocation);
         metrics.detachTotal.inc({ crd_name: allocation, status: "success" });
         return;
@@ -158,8 +210,14 @@ export class Applier {
     }
   }
 
+  /** The status last written by this applier (the intent, then the outcome), to skip writing it twice. */
+  private written?: string;
+
   private async writeStatus(allocation: NetIPAllocation, status: NetIPAllocationStatus): Promise<void> {
-    if (JSON.stringify(allocation.status ?? {}) === JSON.stringify(status)) return;
+    const next = JSON.stringify(status);
+    if ((this.written ?? JSON.stringify(allocation.status ?? {})) === next) return;
+    this.written = next;
+    this.ctx.fence.check(`update the status of ${allocation.metadata.name}`);
     // Deleted meanwhile: nothing to report on.
     await this.custom
       .patchClusterCustomObjectStatus(

@@ -50,7 +50,8 @@ function create(provider: CloudProviderName, logger: Logger): CloudProvider {
       return new GcpCloudProvider({
         ...(env.GOOGLE_CLOUD_PROJECT ? { project: env.GOOGLE_CLOUD_PROJECT } : {}),
         clientOptions,
-        onBackgroundError: (error, what) => logger.warn({ provider, err: error.message, kind: error.kind }, what),
+        onBackgroundError: (error, what) =>
+          logger.warn({ provider, err: error.message, kind: "kind" in error ? error.kind : error.name }, what),
       });
     }
     case "azure":

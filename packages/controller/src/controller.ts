@@ -1,5 +1,5 @@
 import { validateSpec, type CloudProviderName, type NetIPAllocation } from "@ipac/api";
-import type { CloudProvider } from "@ipac/cloud";
+import { writeFence, type CloudProvider, type WriteFence } from "@ipac/cloud";
 import { EventRecorder, HealthServer, LeaderElector, WorkQueue, type InformerEvent } from "@ipac/runtime";
 import type { KubeConfig, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
@@ -81,6 +81,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     ...(options.renewDeadlineSeconds ? { renewDeadlineSeconds: options.renewDeadlineSeconds } : {}),
     ...(options.retryPeriodSeconds ? { retryPeriodSeconds: options.retryPeriodSeconds } : {}),
   });
+  // Closed until this replica leads; then open while its lease is valid by its own clock, closed for good at loss.
+  let fence: WriteFence = writeFence(() => false, AbortSignal.abort());
   const reconciler = new Reconciler({
     kubeConfig,
     cache,
@@ -89,7 +91,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     metrics,
     claims,
     logger,
-    isLeader: () => elector.isLeader(),
+    fence: () => fence,
     dryRun: config.dryRun,
   });
 
@@ -108,38 +110,50 @@ export async function startController(options: ControllerOptions): Promise<Runni
   void cache.waitForSync().then(() => metrics.setReady(true));
 
   let stopping = false;
+  let requestStop!: () => void;
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
   let markLost!: () => void;
   const lostLeadership = new Promise<void>((resolve) => (markLost = resolve));
   let workers: Promise<void> | undefined;
-  const campaign = elector.run({
-    onStartedLeading: () => {
-      logger.info({ identity }, "became leader");
-      metrics.setLeader(true);
-      workers = (async () => {
-        await cache.waitForSync();
-        for (const name of index.names()) queue.add(name);
-        await queue.run((key) => reconciler.reconcile(key), {
-          concurrency: config.maxConcurrentReconciles,
-          onError: (key, error) =>
-            logger.warn(
-              { allocation: key, err: error instanceof Error ? error.message : String(error) },
-              "reconcile failed",
-            ),
-        });
-      })();
-    },
-    onStoppedLeading: () => {
-      metrics.setLeader(false);
-      queue.shutdown();
-      if (stopping) return;
-      logger.warn({ identity }, "lost leadership: stopping all writes");
-      // As client-go's Run: a replica that lost the lease never campaigns again (its queue is shut down; main
-      // exits and the restarted pod starts from fresh caches).
-      void elector.stop();
-      markLost();
-    },
-    onNewLeader: (leader) => logger.info({ leader }, "leader observed"),
-  });
+  const campaign = (async () => {
+    // A replica campaigns only once warm: caches synced and its allocations' cloud SDKs loaded. A first SDK load
+    // blocks the event loop for seconds, which would make a leader miss its renewals.
+    await Promise.race([
+      cache.waitForSync().then(() => warmUp.warmAll(cache.allocations.store.list(), WARM_UP_TIMEOUT_MS)),
+      stopRequested,
+    ]);
+    if (stopping) return;
+    logger.info({ identity }, "warm: campaigning for the leader lease");
+    await elector.run({
+      onStartedLeading: (signal) => {
+        fence = writeFence(() => elector.isLeader(), signal);
+        logger.info({ identity }, "became leader");
+        metrics.setLeader(true);
+        workers = (async () => {
+          await cache.waitForSync();
+          for (const name of index.names()) queue.add(name);
+          await queue.run((key) => reconciler.reconcile(key), {
+            concurrency: config.maxConcurrentReconciles,
+            onError: (key, error) =>
+              logger.warn(
+                { allocation: key, err: error instanceof Error ? error.message : String(error) },
+                "reconcile failed",
+              ),
+          });
+        })();
+      },
+      onStoppedLeading: () => {
+        metrics.setLeader(false);
+        queue.shutdown();
+        if (stopping) return;
+        logger.warn({ identity }, "lost leadership: stopping all writes");
+        // As client-go's Run: the elector never leads again (its run ends); main exits and the restarted pod
+        // starts from fresh caches. The fence closed with the lease: no write of this replica leaves any more.
+        markLost();
+      },
+      onNewLeader: (leader) => logger.info({ leader }, "leader observed"),
+    });
+  })();
 
   return {
     registry,
@@ -150,8 +164,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
     lostLeadership,
     async stop() {
       stopping = true;
+      requestStop();
       // In-flight reconciles may finish their current step; a step that hangs does not hold the lease hostage
-      // (and once the lease is gone, the guard refuses every further cloud write).
+      // (and once the lease is gone, the write fence refuses every further write).
       const drained = Promise.all([queue.shutdownWithDrain(), workers]);
       await Promise.race([drained, delay(options.shutdownTimeoutMs ?? 30_000)]);
       await elector.stop();
@@ -198,6 +213,9 @@ function subscribeMappers(cache: ClusterCache, index: AllocationIndex, queue: Wo
     .pipe(mergeMap((names) => names))
     .subscribe((name) => queue.add(name));
 }
+
+/** How long a starting replica waits for its cloud adapters to answer a first read before campaigning anyway. */
+const WARM_UP_TIMEOUT_MS = 30_000;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());

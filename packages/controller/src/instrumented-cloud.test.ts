@@ -1,6 +1,8 @@
-import { InMemoryCloudProvider, World, gceInstanceKey } from "@ipac/cloud";
+import { InMemoryCloudProvider, World, gceInstanceKey, OPEN_FENCE } from "@ipac/cloud";
 import { instrumented } from "./instrumented-cloud.js";
 import { ControllerMetrics } from "./metrics.js";
+
+const UNFENCED = { fence: OPEN_FENCE };
 
 describe("instrumented cloud provider", () => {
   it("times every call by provider, operation and result, and passes results and errors through", async () => {
@@ -15,9 +17,9 @@ describe("instrumented cloud provider", () => {
     const vm = { provider: "gcp" as const, key, name: "vm", zone: "z-a", account: "p" };
 
     expect((await cloud.describeAddresses(scope, ["34.0.0.1"])).get("34.0.0.1")?.reserved).toBe(true);
-    await cloud.attach(scope, "34.0.0.1", vm);
+    await cloud.attach(scope, "34.0.0.1", vm, UNFENCED);
     memory.failNext("detach", "RateLimited");
-    await expect(cloud.detach(scope, "34.0.0.1", vm)).rejects.toMatchObject({ kind: "RateLimited" });
+    await expect(cloud.detach(scope, "34.0.0.1", vm, UNFENCED)).rejects.toMatchObject({ kind: "RateLimited" });
     expect(world.holderOf("34.0.0.1")?.key).toBe(key);
 
     const text = await metrics.registry.metrics();

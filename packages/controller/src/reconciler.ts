@@ -8,7 +8,14 @@ import {
   type CloudProviderName,
   type NetIPAllocation,
 } from "@ipac/api";
-import { scopeOf, toCloudError, type AddressObservation, type AddressScope, type CloudProvider } from "@ipac/cloud";
+import {
+  scopeOf,
+  toCloudError,
+  type AddressObservation,
+  type AddressScope,
+  type CloudProvider,
+  type WriteFence,
+} from "@ipac/cloud";
 import type { EventRecorder, HandlerResult } from "@ipac/runtime";
 import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
@@ -16,7 +23,7 @@ import { Applier } from "./apply.js";
 import type { ClusterCache } from "./cluster-cache.js";
 import { decide, type DecideInput, type DecideOutput, type NodeView, type OtherAllocation } from "./decide/index.js";
 import { instrumented } from "./instrumented-cloud.js";
-import { leaderGuarded } from "./leader-guarded-cloud.js";
+import { interruptedAttaches } from "./interrupted-attach.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { NodeClaims } from "./node-claims.js";
 import { nodeView, podView, toMs } from "./views.js";
@@ -30,7 +37,8 @@ export interface ReconcilerOptions {
   metrics: ControllerMetrics;
   claims: NodeClaims;
   logger: Logger;
-  isLeader: () => boolean;
+  /** The write fence of this replica's leadership term: every write to the cloud and the cluster passes it. */
+  fence: () => WriteFence;
   dryRun: boolean;
   now?: () => number;
 }
@@ -74,7 +82,7 @@ export class Reconciler {
     const validation = validateSpec(allocation.spec);
     const provider = validation.valid ? validation.spec.provider : undefined;
     const rawCloud = provider ? this.options.cloudFor(provider) : undefined;
-    const cloud = rawCloud && leaderGuarded(instrumented(rawCloud, this.options.metrics), this.options.isLeader);
+    const cloud = rawCloud && instrumented(rawCloud, this.options.metrics);
     // Used only with a valid spec (an invalid one is neither observed nor acted on).
     const scope = scopeOf(validation.valid ? validation.spec : { provider: "gcp" });
     const deleting = allocation.metadata.deletionTimestamp !== undefined;
@@ -95,6 +103,10 @@ export class Reconciler {
       cloud?.supportsAtomicReassociate ?? false,
     );
     const output = decide(input);
+    const interrupted =
+      observations instanceof Map
+        ? interruptedAttaches(allocation.status?.assignments, observations, output.actions, input.nodes)
+        : [];
     const applied = await new Applier({
       kubeConfig: this.options.kubeConfig,
       ...(cloud ? { cloud } : {}),
@@ -103,8 +115,8 @@ export class Reconciler {
       metrics: this.options.metrics,
       claims: this.options.claims,
       logger,
-      isLeader: this.options.isLeader,
-    }).apply(allocation, output);
+      fence: this.options.fence(),
+    }).apply(allocation, output, interrupted);
 
     this.report(allocation, input, output, observations);
     if (deleting && output.released && applied.failedActions === 0) await this.ensureFinalizer(allocation, false);
@@ -256,6 +268,7 @@ export class Reconciler {
     const finalizers = allocation.metadata.finalizers ?? [];
     if (finalizers.includes(FINALIZER) === present) return;
     const next = present ? [...finalizers, FINALIZER] : finalizers.filter((f) => f !== FINALIZER);
+    this.options.fence().check(`${present ? "add" : "remove"} the finalizer of ${allocation.metadata.name}`);
     // A JSON patch with a test on resourceVersion: never overwrite finalizers someone else just changed.
     await this.custom.patchClusterCustomObject({
       group: GROUP,

@@ -34,11 +34,12 @@ describeConformance(
         timeoutMs: deadlines.callMs,
         operationTimeoutMs: deadlines.operationMs,
       });
-      return { provider, close: () => provider.close() };
+      return { provider, close: () => provider.close(), settled: () => provider.settled() };
     };
-    const { provider, close } = adapter({ callMs: 5_000, operationMs: 10_000 });
+    const { provider, close, settled } = adapter({ callMs: 5_000, operationMs: 10_000 });
     return {
       provider,
+      settled,
       scope: { provider: "gcp", region },
       nodes,
       ghost: vm("node-gone"),

@@ -1,4 +1,4 @@
-import { CloudError, type InstanceRef } from "@ipac/cloud";
+import { CloudError, FencedError, OPEN_FENCE, type InstanceRef, type WriteFence } from "@ipac/cloud";
 import type { ConformanceTarget, InjectedKind } from "./target.js";
 
 const INJECTED: InjectedKind[] = ["RateLimited", "Transient", "Permission", "InvalidInput"];
@@ -29,8 +29,9 @@ export function describeConformance(
     const observe = (ips: readonly string[]) => target.provider.describeAddresses(target.scope, ips);
     const holderOf = async (ip: string) => (await observe([ip])).get(ip)?.holder;
     const attach = (ip: string, node: InstanceRef, reassociate = false) =>
-      target.provider.attach(target.scope, ip, node, { reassociate });
-    const detach = (ip: string, node: InstanceRef) => target.provider.detach(target.scope, ip, node);
+      target.provider.attach(target.scope, ip, node, { fence: OPEN_FENCE, reassociate });
+    const detach = (ip: string, node: InstanceRef) =>
+      target.provider.detach(target.scope, ip, node, { fence: OPEN_FENCE });
     const failure = (promise: Promise<unknown>) =>
       promise.then(
         () => undefined,
@@ -133,6 +134,68 @@ export function describeConformance(
         await detach(target.ips[1], node);
       });
 
+      // Leadership fencing: whatever the adapter's steps and its SDK's retries, no write request leaves once the
+      // fence has closed.
+      const writesSent = () =>
+        [...sim().faults.calls].filter(([operation]) => WRITE_OPERATIONS.has(operation)).reduce((n, [, c]) => n + c, 0);
+      /** A lease lost while the first write request is at the cloud (it takes 300 ms there). */
+      const fenceLostDuringFirstWrite = async (): Promise<WriteFence> => {
+        await target.settled?.();
+        sim().faults.latency({ minMs: 300 }, sim().writeOperation);
+        const lease = new AbortController();
+        const before = writesSent();
+        let checks = 0;
+        const watcher = setInterval(() => {
+          if (writesSent() > before) lease.abort();
+        }, 2);
+        lease.signal.addEventListener("abort", () => clearInterval(watcher));
+        return {
+          signal: lease.signal,
+          check: (operation) => {
+            if (lease.signal.aborted || checks++ > 0) failClosed(operation);
+          },
+        };
+      };
+      const fenceTestDone = async () => {
+        sim().faults.latency({ minMs: 0 }, sim().writeOperation);
+        // The abandoned request still completes at the cloud (300 ms after it arrived): let it land.
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        await target.settled?.();
+      };
+
+      it("sends no write request through a closed fence", async () => {
+        await target.settled?.();
+        const closed = new AbortController();
+        closed.abort();
+        const before = writesSent();
+        await expect(
+          target.provider.attach(target.scope, target.ips[1], target.nodes[0], {
+            fence: { signal: closed.signal, check: (operation) => failClosed(operation) },
+          }),
+        ).rejects.toBeInstanceOf(FencedError);
+        expect(writesSent() - before).toBe(0);
+        expect(sim().world.holderOf(target.ips[1])).toBeUndefined();
+      });
+
+      it("stops after the write in flight when the fence closes during it: no later step is sent", async () => {
+        const [node] = target.nodes;
+        const fence = await fenceLostDuringFirstWrite();
+        const before = writesSent();
+        try {
+          await expect(target.provider.attach(target.scope, target.ips[1], node, { fence })).rejects.toBeInstanceOf(
+            FencedError,
+          );
+          await target.settled?.();
+          expect(writesSent() - before).toBe(1);
+        } finally {
+          await fenceTestDone();
+        }
+        // The next leader converges from whatever the interrupted step left.
+        await attach(target.ips[1], node);
+        expect(sim().world.holderOf(target.ips[1])?.key).toBe(node.key);
+        await detach(target.ips[1], node);
+      });
+
       it("gives up on a call that hangs, as Transient, within its deadline", async () => {
         const { faults, withDeadlines } = sim();
         const impatient = withDeadlines({ callMs: 300, operationMs: 1_000 });
@@ -173,9 +236,9 @@ export function describeConformance(
         const impatient = sim().withDeadlines({ callMs: 2_000, operationMs: 300 });
         asyncWrites()(60_000);
         try {
-          await expect(impatient.provider.detach(target.scope, target.ips[1], target.nodes[0])).rejects.toMatchObject({
-            kind: "Transient",
-          });
+          await expect(
+            impatient.provider.detach(target.scope, target.ips[1], target.nodes[0], { fence: OPEN_FENCE }),
+          ).rejects.toMatchObject({ kind: "Transient" });
         } finally {
           asyncWrites()(0);
           await impatient.close();
@@ -183,4 +246,17 @@ export function describeConformance(
       });
     });
   });
+}
+
+/** The write requests of every front, as their simulators name them. */
+const WRITE_OPERATIONS = new Set([
+  "instances.deleteAccessConfig",
+  "instances.addAccessConfig",
+  "AssociateAddress",
+  "DisassociateAddress",
+  "networkInterfaces.createOrUpdate",
+]);
+
+function failClosed(operation: string): never {
+  throw new FencedError(operation);
 }

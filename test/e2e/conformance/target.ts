@@ -5,6 +5,8 @@ import type { Faults } from "@ipac/cloud-sim";
 export interface Adapter {
   provider: CloudProvider;
   close(): Promise<void>;
+  /** Resolves once writes the adapter started in the background (GCP's ephemeral IP given back) are done. */
+  settled?(): Promise<void>;
 }
 
 /** The error classes a backend can be told to answer with (NotFound and Conflict come from real situations). */

@@ -140,6 +140,7 @@ const assignmentSchema = obj(
       enum: ["Attached", "Attaching", "Detaching", "Unattached", "Blocked"],
     }),
     since: str("When the IP entered this state.", { format: "date-time" }),
+    from: str("While Attaching: the node the IP is being moved from."),
     lastMoveReason: str("Why the IP last moved."),
     moves: int("How many times the IP moved."),
     message: str("Details, e.g. why it is Blocked or Unattached."),

@@ -84,6 +84,8 @@ export interface IPAssignment {
   state: AssignmentState;
   /** RFC 3339 time the IP entered this state. */
   since?: string;
+  /** While Attaching: the node the IP is being moved from (with the target, the move's intent). */
+  from?: string;
   lastMoveReason?: string;
   moves?: number;
   message?: string;

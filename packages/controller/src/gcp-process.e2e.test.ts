@@ -24,11 +24,18 @@ describe("controller process on GCP (cloud-sim Compute front)", () => {
       4,
     );
 
+  /** The node's external IP as the Compute API shows it (the world model does not track a deleted access config). */
+  const externalIP = async (node: string): Promise<string | undefined> => {
+    const response = await fetch(`${endpoint}/compute/v1/projects/proj/zones/us-west1-a/instances/${node}`);
+    const vm = (await response.json()) as { networkInterfaces?: { accessConfigs?: { natIP?: string }[] }[] };
+    return vm.networkInterfaces?.[0]?.accessConfigs?.[0]?.natIP;
+  };
+
   beforeAll(async () => {
     await h.setUp();
     const { host, port } = await front.listen();
     endpoint = `http://${host}:${port}`;
-    await h.addNodes(["a", "b", "c"], "us-west1-a");
+    await h.addNodes(["a", "b", "c", "d"], "us-west1-a");
     h.reserve(IPS, "gcp", "us-west1");
   });
 
@@ -71,17 +78,30 @@ describe("controller process on GCP (cloud-sim Compute front)", () => {
     front.beforeOperation = undefined;
     await first.exited;
     expect(h.world.holderOf(ip2)).toBeUndefined();
+    // The status recorded the move's intent before its first cloud step: its target and the node it leaves.
+    const intent = (await h.allocation(name)).status?.assignments?.find((a) => a.ip === ip2);
+    expect(intent).toMatchObject({ state: "Attaching", from: from2 });
+    const target = intent!.node!;
+    // Killed between steps: the node it left (its ephemeral IP not yet given back) or the target (its
+    // ephemeral IP deleted, the static one not yet added) has no external IP now.
+    expect([await externalIP(from2), await externalIP(target)]).toContain(undefined);
+    // The target is cordoned before a successor starts: the successor places the IP elsewhere and must repair.
+    await h.nodes.cordon(target);
     await startProcess(`${h.prefix}-1`);
     await waitFor(
       `${ip2} attached again`,
-      () => (h.holders(IPS)[ip2] && h.holders(IPS)[ip2] !== from2 ? true : undefined),
-      {
-        timeoutMs: 30_000,
-      },
+      () => (h.holders(IPS)[ip2] && ![from2, target].includes(h.holders(IPS)[ip2]!) ? true : undefined),
+      { timeoutMs: 30_000 },
     );
     await h.waitConverged(name, IPS);
     console.log(`GCP leader killed between delete and add: converged ${Date.now() - killedAt} ms later (lease 4 s)`);
     expect(h.world.ipsOnTwoInstances()).toEqual([]);
+    for (const node of [from2, target])
+      await waitFor(`${node} has an external IP again`, async () => ((await externalIP(node)) ? true : undefined));
+    const restored = (await h.events(name)).filter((e) => e.reason === "ExternalIPRestored");
+    expect(restored.length).toBeGreaterThanOrEqual(1);
+    for (const event of restored) expect(event.message).toContain(`after an interrupted attach of ${ip2}`);
+    await h.nodes.uncordon(target);
     await h.nodes.uncordon(from2);
   });
 

@@ -10,9 +10,10 @@ export interface InterruptedAttach {
 }
 
 /**
- * The recorded status is the attach's intent: it says `Attaching` on a node before the first cloud step. If the
- * cloud now shows the IP elsewhere (or nowhere) and this pass does not attach anything to that node, the attach
- * was interrupted between its steps (a GCP attach deletes the node's ephemeral IP first) and the node must get
+ * The recorded status is a move's intent: before the first cloud step it says `Attaching` on the target node,
+ * `from` the node the IP leaves. If the cloud now shows the IP on neither and this pass attaches nothing to one of
+ * them, the move was interrupted between its steps (on GCP a detach deletes the source's access config and gives
+ * it an ephemeral IP back afterwards; an attach deletes the target's ephemeral IP first), and that node may need
  * its external IP back. Only nodes still in the cluster with a usable instance are returned.
  */
 export function interruptedAttaches(
@@ -24,11 +25,12 @@ export function interruptedAttaches(
   const targets = new Set(actions.flatMap((action) => (action.type === "attach" ? [action.node] : [])));
   const byName = new Map(nodes.map((node) => [node.name, node]));
   return (recorded ?? []).flatMap((assignment) => {
-    if (assignment.state !== "Attaching" || !assignment.node || targets.has(assignment.node)) return [];
-    const node = byName.get(assignment.node);
-    if (!node?.instance.ok) return [];
     const observed = observations.get(assignment.ip);
-    if (!observed || observed.holder?.key === node.instance.instance.key) return [];
-    return [{ ip: assignment.ip, node: node.name, instance: node.instance.instance }];
+    if (assignment.state !== "Attaching" || !observed) return [];
+    return [assignment.node, assignment.from].flatMap((name) => {
+      const node = name === undefined || targets.has(name) ? undefined : byName.get(name);
+      if (!node?.instance.ok || observed.holder?.key === node.instance.instance.key) return [];
+      return [{ ip: assignment.ip, node: node.name, instance: node.instance.instance }];
+    });
   });
 }

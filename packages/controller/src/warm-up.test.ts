@@ -39,4 +39,13 @@ describe("CloudWarmUp", () => {
     expect(lines.filter((l) => l.includes("cloud adapter ready"))).toHaveLength(2);
     expect(lines.filter((l) => l.includes("warming up the cloud adapter failed"))).toHaveLength(1);
   });
+
+  it("stops waiting for a cloud that does not answer after the timeout, so a replica still stands by", async () => {
+    const gcp = new InMemoryCloudProvider(new World(), "gcp");
+    gcp.describeAddresses = () => new Promise(() => {});
+    const warmUp = new CloudWarmUp(() => gcp, pino({ level: "silent" }));
+    const started = performance.now();
+    await warmUp.warmAll([allocation("a", { reservedIPs: ["34.0.0.1"], cloud: { provider: "gcp" } })], 50);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
+  });
 });

@@ -553,7 +553,9 @@ class Decision {
     let message = plan.message;
     let lastMoveReason = previous?.lastMoveReason;
     let moves = previous?.moves ?? 0;
+    let from: string | undefined;
     if (target && !this.input.allocation.paused && !this.input.allocation.deleting) {
+      if (plan.holder && plan.holder.name !== target.name) from = plan.holder.name;
       node = target.name;
       instance = instanceOf(target).name;
       zone = target.zone;
@@ -576,6 +578,7 @@ class Decision {
       ...(zone ? { zone } : {}),
       state,
       since: same && previous.since ? previous.since : iso(this.input.now),
+      ...(from ? { from } : {}),
       ...(lastMoveReason ? { lastMoveReason } : {}),
       ...(moves > 0 ? { moves } : {}),
       ...(message ? { message } : {}),

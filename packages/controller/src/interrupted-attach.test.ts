@@ -1,0 +1,73 @@
+import type { IPAssignment } from "@ipac/api";
+import { gceInstanceKey, type AddressObservation } from "@ipac/cloud";
+import type { Action, NodeView } from "./decide/index.js";
+import { interruptedAttaches } from "./interrupted-attach.js";
+
+const node = (name: string): NodeView => ({
+  name,
+  labels: {},
+  createdAt: 0,
+  ready: "True",
+  readySince: 0,
+  unschedulable: false,
+  taints: [],
+  deleting: false,
+  zone: "us-west1-a",
+  instance: {
+    ok: true,
+    instance: { provider: "gcp", key: gceInstanceKey("p", "us-west1-a", name), name, zone: "us-west1-a", account: "p" },
+  },
+});
+const nodes = [node("n1"), node("n2"), node("n3")];
+const attaching = (ip: string, on: string): IPAssignment => ({ ip, node: on, state: "Attaching" });
+const observed = (ip: string, holder?: string): [string, AddressObservation] => [
+  ip,
+  {
+    ip,
+    reserved: true,
+    ...(holder ? { holder: { key: gceInstanceKey("p", "us-west1-a", holder), name: holder } } : {}),
+  },
+];
+const attach = (ip: string, to: string): Action =>
+  ({ type: "attach", ip, node: to, instance: nodes[0]!.instance, reason: "x" }) as unknown as Action;
+
+describe("interruptedAttaches", () => {
+  it("finds a recorded attach whose IP did not arrive, on a node this pass does not attach to", () => {
+    const found = interruptedAttaches(
+      [attaching("1.1.1.1", "n1")],
+      new Map([observed("1.1.1.1")]),
+      [attach("1.1.1.1", "n2")],
+      nodes,
+    );
+    expect(found).toEqual([
+      { ip: "1.1.1.1", node: "n1", instance: nodes[0]!.instance.ok && nodes[0]!.instance.instance },
+    ]);
+  });
+
+  it("also checks the node a move was leaving, once the IP is no longer there", () => {
+    const moving: IPAssignment = { ip: "1.1.1.1", node: "n2", from: "n1", state: "Attaching" };
+    expect(interruptedAttaches([moving], new Map([observed("1.1.1.1", "n1")]), [], nodes).map((r) => r.node)).toEqual([
+      "n2",
+    ]);
+    expect(interruptedAttaches([moving], new Map([observed("1.1.1.1")]), [], nodes).map((r) => r.node)).toEqual([
+      "n2",
+      "n1",
+    ]);
+  });
+
+  it("leaves alone: an attach that completed, a node attached again in this pass, other states, unknown nodes", () => {
+    const none = interruptedAttaches(
+      [
+        attaching("1.1.1.1", "n1"), // arrived
+        attaching("2.2.2.2", "n2"), // retried on the same node now
+        { ip: "3.3.3.3", node: "n3", state: "Attached" },
+        attaching("4.4.4.4", "gone"),
+        attaching("5.5.5.5", "n3"), // not observed (cloud read without it)
+      ],
+      new Map([observed("1.1.1.1", "n1"), observed("2.2.2.2"), observed("3.3.3.3"), observed("4.4.4.4")]),
+      [attach("2.2.2.2", "n2")],
+      nodes,
+    );
+    expect(none).toEqual([]);
+  });
+});

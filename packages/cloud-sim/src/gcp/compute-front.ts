@@ -117,7 +117,8 @@ export class ComputeFront {
                 error.message,
               )
             : new ApiError(500, "backendError", String(error));
-      response.writeHead(e.status, { "content-type": "application/json; charset=UTF-8" });
+      const retryAfter = e.status === 429 ? { "retry-after": "1" } : {};
+      response.writeHead(e.status, { "content-type": "application/json; charset=UTF-8", ...retryAfter });
       response.end(
         JSON.stringify({
           error: {

@@ -21,8 +21,8 @@ import { FAULT_CLASSES, schedule, type FaultClass, type ScheduledEvent } from ".
 import { ChaosWorld } from "./world.js";
 
 const CONTROLLER_MAIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../packages/controller/dist/main.js");
-/** Zonal Operations take this long outside the stuck-operations fault (ms). */
-const NORMAL_OPERATIONS = { minMs: 200, maxMs: 1_500 };
+/** Zonal Operations take this long outside the stuck-operations fault (ms): GCP's usual 1–3 s, shortened a bit. */
+const NORMAL_OPERATIONS = { minMs: 500, maxMs: 2_500 };
 /** Clock granularity and loopback latency allowed around lease boundaries (ms). */
 const TOLERANCE_MS = 150;
 const INTRUDER = "chaos-intruder";
@@ -58,6 +58,8 @@ export interface SeedResult {
   leases: LeaseRecord[];
   writes: RequestRecord[];
   logDir: string;
+  /** Seconds each phase took: setup (world and replicas up, converged), chaos, converge, teardown. */
+  phases: Record<string, number>;
 }
 
 export function failed(result: SeedResult): boolean {
@@ -89,6 +91,12 @@ export async function runSeed(cluster: Cluster, seed: number, options: CampaignO
   let startedAt = Date.now();
   let convergedAfter: number | undefined;
   let i3: string[] = [];
+  const phases: Record<string, number> = {};
+  let phaseStart = Date.now();
+  const phase = (name: string) => {
+    phases[name] = Math.round((Date.now() - phaseStart) / 100) / 10;
+    phaseStart = Date.now();
+  };
   try {
     await world.create();
     await leases.start();
@@ -130,6 +138,7 @@ export async function runSeed(cluster: Cluster, seed: number, options: CampaignO
       }
     };
     i3 = (await converged(60_000)).map((problem) => `before the faults: ${problem}`);
+    phase("setup");
     if (i3.length > 0) return result();
 
     const leaderIndex = (fallback: number) => {
@@ -244,18 +253,21 @@ export async function runSeed(cluster: Cluster, seed: number, options: CampaignO
       running.push((fault ? inject(event) : work(event)).catch(() => undefined));
     }
     await Promise.all(running);
+    phase("chaos");
     killMidMoveArmed = false;
     sim.gcp.beforeOperation = undefined;
     await world.heal();
     const healedAt = Date.now();
     i3 = await converged(convergeMs);
     if (i3.length === 0) convergedAfter = Date.now() - healedAt;
+    phase("converge");
   } finally {
     await Promise.all(replicas.map((r) => r.stop()));
     leases.stop();
     await Promise.all(proxies.map((p) => p.close()));
     await world.delete(leaseName).catch(() => undefined);
     await sim.stop();
+    phase("teardown");
   }
   return result();
 
@@ -274,6 +286,7 @@ export async function runSeed(cluster: Cluster, seed: number, options: CampaignO
       leases: leases.records,
       writes: sim.ledger.requests.filter((r) => r.write),
       logDir,
+      phases,
     };
   }
 }

@@ -18,6 +18,7 @@ describe("fault campaign (short)", () => {
         seed,
         { logDir: join(tmpdir(), "ipac-chaos"), chaosMs: Number(process.env.CHAOS_MS || 12_000) },
       );
+      console.log(`seed ${seed}: phases (s) ${JSON.stringify(result.phases)}, converged in ${result.convergeMs} ms`);
       if (failed(result)) throw new Error(describeFailure(result));
       expect(result.convergeMs).toBeDefined();
     },

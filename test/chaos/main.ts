@@ -15,7 +15,7 @@ try {
     const result = await runSeed(cp, seed, { logDir: join(tmpdir(), "ipac-chaos") });
     results.push(result);
     console.log(
-      `seed ${seed}: ${failed(result) ? "FAILED" : "ok"}${result.convergeMs !== undefined ? `, converged in ${result.convergeMs} ms` : ""}`,
+      `seed ${seed}: ${failed(result) ? "FAILED" : "ok"}, converged in ${result.convergeMs ?? "-"} ms, phases (s) ${JSON.stringify(result.phases)}`,
     );
     if (failed(result)) console.log(describeFailure(result));
   }

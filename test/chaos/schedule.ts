@@ -75,17 +75,18 @@ export class SeededRandom {
   }
 }
 
-/** How long each fault class lasts, drawn per event (ms). */
+/** How long each fault class lasts, drawn per event (ms): up to beyond the lease duration (6 s), so that another
+ * replica takes over while the faulty one is in the middle of a move. */
 const DURATIONS: Partial<Record<FaultClass, [number, number]>> = {
-  "pause-leader": [1_000, 8_000],
-  "api-stall": [1_000, 8_000],
-  "api-blackhole": [1_000, 8_000],
-  "api-cut": [500, 5_000],
+  "pause-leader": [1_000, 9_000],
+  "api-stall": [1_000, 10_000],
+  "api-blackhole": [1_000, 10_000],
+  "api-cut": [500, 8_000],
   "api-outage": [1_000, 5_000],
   "cloud-5xx": [1_000, 4_000],
   "cloud-429": [1_000, 4_000],
   "cloud-timeout": [2_000, 6_000],
-  "stuck-operations": [2_000, 8_000],
+  "stuck-operations": [2_000, 10_000],
 };
 
 /** The whole schedule of one seed: faults and work interleaved, sorted by time. */
@@ -99,7 +100,8 @@ export function schedule(seed: number, options: ScheduleOptions): ScheduledEvent
     events.push({
       atMs: at,
       kind,
-      replica: random.int(0, replicas - 1),
+      // Index 0 stands for the leader of the moment: half the per-replica faults hit it.
+      replica: random.int(0, 1) === 0 ? 0 : random.int(0, replicas - 1),
       ...(range ? { durationMs: random.int(range[0], range[1]) } : {}),
       ...(CLOUD_ERRORS.includes(kind) ? { operation: random.pick(GCP_OPERATIONS) } : {}),
     });

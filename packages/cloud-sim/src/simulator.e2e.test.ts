@@ -1,9 +1,13 @@
-import { gceInstanceKey } from "@ipac/cloud";
+import { request } from "node:https";
+import { azureVmKey, gceInstanceKey } from "@ipac/cloud";
 import { Simulator, type SimulatorEndpoints } from "./simulator.js";
 
 const VM1 = gceInstanceKey("p", "z-a", "vm-1");
 const VM2 = gceInstanceKey("p", "z-a", "vm-2");
 const IP = "34.0.0.1";
+const AZURE_IP = "20.0.0.1";
+const SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
+const AZURE_VM = azureVmKey(SUBSCRIPTION, "rg", "vm-3");
 
 // What a fault campaign needs of the simulator: requests attributed to the replica that sent them, Operations
 // that finish on their own clock, double attaches recorded instead of refused, and a metadata server that
@@ -21,6 +25,8 @@ describe("cloud-sim for fault campaigns", () => {
     })),
     addresses: [{ ip: IP, provider: "gcp", region: "z" }],
   });
+  sim.world.addInstance({ key: AZURE_VM, provider: "azure", name: "vm-3", account: SUBSCRIPTION, resourceGroup: "rg" });
+  sim.world.reserveAddress({ ip: AZURE_IP, provider: "azure", name: "pip-1" });
   let shared: SimulatorEndpoints;
   let replica: SimulatorEndpoints;
   const instanceUrl = (base: string, name: string) => `${base}/compute/v1/projects/p/zones/z-a/instances/${name}`;
@@ -65,6 +71,33 @@ describe("cloud-sim for fault campaigns", () => {
     while (sim.world.holderOf(IP) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(sim.world.holderOf(IP)).toBeUndefined();
     expect(Date.now() - sent).toBeGreaterThanOrEqual(300);
+  });
+
+  it("completes an Azure long-running NIC update on its own clock, through a replica's endpoint", async () => {
+    sim.azure.faults.operationDuration({ minMs: 300 });
+    const nic = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/vm-3-nic`;
+    const publicIp = `/subscriptions/${SUBSCRIPTION}/resourceGroups/ip-rg/providers/Microsoft.Network/publicIPAddresses/pip-1`;
+    const body = JSON.stringify({
+      properties: { ipConfigurations: [{ name: "ipconfig1", properties: { publicIPAddress: { id: publicIp } } }] },
+    });
+    const status = await new Promise<number>((resolve, reject) => {
+      const put = request(
+        `${replica.azure}${nic}?api-version=2024-05-01`,
+        { method: "PUT", ca: sim.azure.ca, headers: { "content-type": "application/json" } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      put.on("error", reject);
+      put.end(body);
+    });
+    expect(status).toBe(200);
+    expect(sim.ledger.requests.at(-1)).toMatchObject({ replica: "replica-1", front: "azure", write: true });
+    expect(sim.world.holderOf(AZURE_IP)).toBeUndefined();
+    const deadline = Date.now() + 5_000;
+    while (!sim.world.holderOf(AZURE_IP) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(sim.world.holderOf(AZURE_IP)?.key).toBe(AZURE_VM);
   });
 
   it("refuses a double attach by default and records it as a violation in permissive mode", async () => {

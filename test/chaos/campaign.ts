@@ -137,7 +137,7 @@ export async function runSeed(cluster: Cluster, seed: number, options: CampaignO
         await sleep(500);
       }
     };
-    i3 = (await converged(60_000)).map((problem) => `before the faults: ${problem}`);
+    i3 = (await converged(120_000)).map((problem) => `before the faults: ${problem}`);
     phase("setup");
     if (i3.length > 0) return result();
 
@@ -150,14 +150,36 @@ export async function runSeed(cluster: Cluster, seed: number, options: CampaignO
       start();
       running.push(sleep(durationMs).then(end));
     };
-    let killMidMoveArmed = false;
-    sim.gcp.beforeOperation = (operation, request) => {
-      if (!killMidMoveArmed || operation !== "instances.addAccessConfig") return;
-      killMidMoveArmed = false;
-      replicas[names.indexOf(request.replica)]?.kill();
-      throw new Error("the caller was killed between its two GCP steps");
-    };
     const faults = sim.gcp.faults;
+    // Mid-move faults wait for the move's request; each fires once.
+    const armed = new Map<FaultClass, ScheduledEvent>();
+    sim.gcp.beforeOperation = (operation, request) => {
+      const replica = names.indexOf(request.replica);
+      if (operation === "instances.addAccessConfig" && armed.delete("kill-mid-move")) {
+        injected["kill-mid-move"]++;
+        replicas[replica]?.kill();
+        throw new Error("the caller was killed between its two GCP steps");
+      }
+      if (operation !== "instances.deleteAccessConfig") return;
+      for (const kind of ["cut-mid-move", "lease-overwrite-mid-move"] as const) {
+        const event = armed.get(kind);
+        if (!event || !armed.delete(kind)) continue;
+        injected[kind]++;
+        const duration = event.durationMs!;
+        lasting(
+          duration,
+          () => faults.operationDuration({ minMs: duration }),
+          () => faults.operationDuration(NORMAL_OPERATIONS),
+        );
+        if (kind === "cut-mid-move")
+          lasting(
+            duration,
+            () => proxies[replica]?.set("blackhole"),
+            () => proxies[replica]?.set("pass"),
+          );
+        else running.push(leases.overwrite(INTRUDER, leaseSeconds).catch(() => undefined));
+      }
+    };
     const inject = async (event: ScheduledEvent) => {
       const kind = event.kind as FaultClass;
       const duration = event.durationMs ?? 0;
@@ -223,8 +245,10 @@ export async function runSeed(cluster: Cluster, seed: number, options: CampaignO
           );
           break;
         case "kill-mid-move":
-          killMidMoveArmed = true;
-          break;
+        case "cut-mid-move":
+        case "lease-overwrite-mid-move":
+          armed.set(kind, event);
+          return;
       }
       injected[kind]++;
     };
@@ -252,10 +276,11 @@ export async function runSeed(cluster: Cluster, seed: number, options: CampaignO
       const fault = (FAULT_CLASSES as readonly string[]).includes(event.kind);
       running.push((fault ? inject(event) : work(event)).catch(() => undefined));
     }
-    await Promise.all(running);
-    phase("chaos");
-    killMidMoveArmed = false;
+    armed.clear();
     sim.gcp.beforeOperation = undefined;
+    // Faults started by the last requests may have been added meanwhile.
+    while (running.length > 0) await Promise.all(running.splice(0));
+    phase("chaos");
     await world.heal();
     const healedAt = Date.now();
     i3 = await converged(convergeMs);

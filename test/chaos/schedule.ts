@@ -2,7 +2,9 @@ import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 
-/** Faults the campaign injects; "leader" ones hit whichever replica holds the lease when they fire. */
+/** Faults the campaign injects; "leader" ones hit whichever replica holds the lease when they fire; "mid-move"
+ * ones are armed at their time and fire on the next move's cloud request (kill: at the second GCP step; cut and
+ * lease overwrite: at the first, whose Operation then lasts the fault's duration). */
 export const FAULT_CLASSES = [
   "kill-leader",
   "pause-leader",
@@ -16,6 +18,8 @@ export const FAULT_CLASSES = [
   "cloud-timeout",
   "stuck-operations",
   "kill-mid-move",
+  "cut-mid-move",
+  "lease-overwrite-mid-move",
 ] as const;
 export type FaultClass = (typeof FAULT_CLASSES)[number];
 
@@ -87,6 +91,8 @@ const DURATIONS: Partial<Record<FaultClass, [number, number]>> = {
   "cloud-429": [1_000, 4_000],
   "cloud-timeout": [2_000, 6_000],
   "stuck-operations": [2_000, 10_000],
+  "cut-mid-move": [3_000, 10_000],
+  "lease-overwrite-mid-move": [3_000, 10_000],
 };
 
 /** The whole schedule of one seed: faults and work interleaved, sorted by time. */

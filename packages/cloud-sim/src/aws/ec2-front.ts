@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { CloudError, awsInstanceKey, type World, type WorldAddress } from "@ipac/cloud";
 import { Faults } from "../faults.js";
+import { closeAll } from "../servers.js";
 import { Ledger } from "../ledger.js";
 import { document, type XmlNode } from "../xml.js";
 import { allocationIdOf, associationIdOf, networkInterfaceIdOf, privateIpOf } from "./ids.js";
@@ -55,12 +56,7 @@ export class Ec2Front {
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      this.servers.splice(0).map((server) => {
-        server.closeAllConnections();
-        return new Promise((resolve) => server.close(resolve));
-      }),
-    );
+    await closeAll(this.servers);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse, replica: string): Promise<void> {

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { CloudError, type World, type WorldAddress, type WorldInstance } from "@ipac/cloud";
 import { generate } from "selfsigned";
 import { Faults } from "../faults.js";
+import { closeAll } from "../servers.js";
 import { Ledger } from "../ledger.js";
 
 class ArmError extends Error {
@@ -83,12 +84,7 @@ export class ArmFront {
   async close(): Promise<void> {
     for (const timer of this.clocks) clearTimeout(timer);
     this.clocks.clear();
-    await Promise.all(
-      this.servers.splice(0).map((server) => {
-        server.closeAllConnections();
-        return new Promise((resolve) => server.close(resolve));
-      }),
-    );
+    await closeAll(this.servers);
   }
 
   private async handle(

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { CloudError, gceInstanceKey, type World, type WorldInstance } from "@ipac/cloud";
 import { Faults } from "../faults.js";
+import { closeAll } from "../servers.js";
 import { Ledger, type RequestRecord } from "../ledger.js";
 
 const SELF_LINK_BASE = "https://www.googleapis.com/compute/v1";
@@ -69,12 +70,7 @@ export class ComputeFront {
   async close(): Promise<void> {
     for (const timer of this.clocks) clearTimeout(timer);
     this.clocks.clear();
-    await Promise.all(
-      this.servers.splice(0).map((server) => {
-        server.closeAllConnections();
-        return new Promise((resolve) => server.close(resolve));
-      }),
-    );
+    await closeAll(this.servers);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse, replica: string): Promise<void> {

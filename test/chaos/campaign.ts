@@ -16,6 +16,7 @@ import {
   replicaOf,
 } from "./invariants.js";
 import { LeaseRecorder } from "./lease-recorder.js";
+import { LoopTicks } from "./loop-ticks.js";
 import { Replica } from "./replicas.js";
 import { FAULT_CLASSES, schedule, type FaultClass, type ScheduledEvent } from "./schedule.js";
 import { ChaosWorld } from "./world.js";
@@ -66,7 +67,7 @@ export function failed(result: SeedResult): boolean {
   return result.i1.length + result.i2.length + result.i3.length + result.i4.length > 0;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** Runs one seed: starts the world and the replicas, plays the schedule, heals, and checks I1–I4. */
 export async function runSeed(cluster: Cluster, seed: number, options: CampaignOptions): Promise<SeedResult> {
@@ -81,6 +82,8 @@ export async function runSeed(cluster: Cluster, seed: number, options: CampaignO
   const shared = await sim.start();
   const world = new ChaosWorld(cluster.kubeConfig, sim, prefix);
   const leases = new LeaseRecorder(cluster.kubeConfig, "default", leaseName);
+  const ticks = new LoopTicks();
+  ticks.start();
   const api = new URL(cluster.server);
   const proxies: ApiProxy[] = [];
   const replicas: Replica[] = [];
@@ -289,6 +292,7 @@ export async function runSeed(cluster: Cluster, seed: number, options: CampaignO
   } finally {
     await Promise.all(replicas.map((r) => r.stop()));
     leases.stop();
+    ticks.stop();
     await Promise.all(proxies.map((p) => p.close()));
     await world.delete(leaseName).catch(() => undefined);
     await sim.stop();
@@ -302,7 +306,9 @@ export async function runSeed(cluster: Cluster, seed: number, options: CampaignO
       seed,
       schedule: events,
       injected,
-      i1: checkLeaseFencing(sim.ledger.requests, leases.records, names, renewDeadlineMs, TOLERANCE_MS),
+      i1: checkLeaseFencing(sim.ledger.requests, leases.records, names, renewDeadlineMs, TOLERANCE_MS, (at) =>
+        ticks.earliest(at),
+      ),
       i2: [...sim.ledger.violations],
       i3,
       i4: checkExits(exits),

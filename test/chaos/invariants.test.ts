@@ -1,5 +1,6 @@
 import type { RequestRecord } from "@ipac/cloud-sim";
 import { checkExits, checkLeaseFencing, convergenceProblems, type LeaseRecord } from "./invariants.js";
+import { LoopTicks } from "./loop-ticks.js";
 import { schedule } from "./schedule.js";
 
 const REPLICAS = ["r0", "r1"];
@@ -39,6 +40,11 @@ describe("I1: cloud writes inside the writer's lease", () => {
     const leases = [lease("r0_abc", 900), lease("intruder", 1_000)];
     expect(fencing([write("r0", 3_000)], leases)).toEqual([]);
     expect(fencing([write("r0", 5_500), { ...write("r1", 9_000), write: false }], leases)).toHaveLength(1);
+  });
+
+  it("judges a write by the earliest time it may have been sent when the harness stamped it late", () => {
+    const late = checkLeaseFencing([write("r0", 5_500)], [lease("r0_abc", 900)], REPLICAS, DEADLINE, 150, () => 4_000);
+    expect(late).toEqual([]);
   });
 
   it("counts a restarted process of the same replica as that replica", () => {
@@ -94,5 +100,16 @@ describe("schedule", () => {
     expect(one.map((e) => e.atMs)).toEqual([...one.map((e) => e.atMs)].sort((a, b) => a - b));
     expect(one.every((e) => e.atMs >= 0 && e.atMs < 12_000)).toBe(true);
     expect(one.length).toBeGreaterThan(6);
+  });
+});
+
+describe("LoopTicks", () => {
+  it("bounds a stamp by the last tick before it", () => {
+    const ticks = new LoopTicks();
+    for (const at of [100, 110, 120, 1_500]) ticks.tick(at);
+    expect(ticks.earliest(1_400)).toBe(120);
+    expect(ticks.earliest(115)).toBe(110);
+    expect(ticks.earliest(50)).toBe(50);
+    expect(ticks.earliest(2_000)).toBe(1_500);
   });
 });

@@ -35,7 +35,8 @@ export interface I1Violation {
  * I1: each cloud write by replica R at time t lies inside R's lease: a Lease version written by R with renewTime
  * r <= t < r + renewDeadline (+ tolerance for clock granularity), and no version written by another replica
  * between r and t. A foreign holder's overwrite (not a replica) is not a writer: R may write until r +
- * renewDeadline, when its own clock must have stopped it.
+ * renewDeadline, when its own clock must have stopped it. `earliest(at)` bounds when a write stamped `at` was
+ * really sent (the stamp may lag on a loaded machine); a write is judged by that earliest time.
  */
 /** The replica a Lease holder identity belongs to (the controller adds a per-process suffix to POD_NAME). */
 export function replicaOf(holder: string, replicas: readonly string[]): string | undefined {
@@ -48,11 +49,13 @@ export function checkLeaseFencing(
   replicas: readonly string[],
   renewDeadlineMs: number,
   toleranceMs: number,
+  earliest: (at: number) => number = (at) => at,
 ): I1Violation[] {
   const violations: I1Violation[] = [];
   const writers = leases.map((l) => ({ lease: l, replica: replicaOf(l.holder, replicas) }));
   for (const write of requests) {
     if (!write.write) continue;
+    const sent = earliest(write.at);
     const own = writers
       .filter((w) => w.replica === write.replica && w.lease.renewTime <= write.at + toleranceMs)
       .map((w) => w.lease)
@@ -64,11 +67,11 @@ export function checkLeaseFencing(
       violations.push({ write, reason: `no Lease version written by ${write.replica || "(unattributed)"} before` });
       continue;
     }
-    if (write.at >= own.renewTime + renewDeadlineMs + toleranceMs) {
+    if (sent >= own.renewTime + renewDeadlineMs + toleranceMs) {
       violations.push({
         write,
         lease: own,
-        reason: `sent ${write.at - own.renewTime} ms after its last renew (renew deadline ${renewDeadlineMs} ms)`,
+        reason: `sent ${sent - own.renewTime} ms after its last renew (renew deadline ${renewDeadlineMs} ms)`,
       });
       continue;
     }
@@ -77,14 +80,14 @@ export function checkLeaseFencing(
         w.replica !== undefined &&
         w.replica !== write.replica &&
         w.lease.renewTime > own.renewTime &&
-        w.lease.renewTime < write.at - toleranceMs,
+        w.lease.renewTime < sent - toleranceMs,
     )?.lease;
     if (takenBy) {
       violations.push({
         write,
         lease: own,
         takenBy,
-        reason: `${takenBy.holder} held the lease since ${write.at - takenBy.renewTime} ms before`,
+        reason: `${takenBy.holder} held the lease since ${sent - takenBy.renewTime} ms before`,
       });
     }
   }

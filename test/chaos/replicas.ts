@@ -16,7 +16,8 @@ export class Replica {
   private signalledByHarness = false;
   private stopping = false;
   private starts = 0;
-  private paused = false;
+  /** Overlapping pauses: the process continues when the last one ends. */
+  private pauses = 0;
 
   constructor(
     readonly name: string,
@@ -38,7 +39,7 @@ export class Replica {
     closeSync(log);
     this.child = child;
     this.signalledByHarness = false;
-    this.paused = false;
+    this.pauses = 0;
     this.exited = new Promise((resolve) =>
       child.once("exit", (code, signal) => {
         this.exits.push({
@@ -65,20 +66,21 @@ export class Replica {
   }
 
   pause(): void {
-    this.paused = true;
-    this.child?.kill("SIGSTOP");
+    if (this.pauses++ === 0) this.child?.kill("SIGSTOP");
   }
 
   resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
+    if (this.pauses === 0 || --this.pauses > 0) return;
     this.child?.kill("SIGCONT");
   }
 
   /** Stops for good (SIGTERM, after SIGCONT in case it is paused) and waits for the exit. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.resume();
+    if (this.pauses > 0) {
+      this.pauses = 1;
+      this.resume();
+    }
     this.signal("SIGTERM");
     const timer = setTimeout(() => this.child?.kill("SIGKILL"), 10_000);
     await this.exited;

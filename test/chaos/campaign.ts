@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Simulator, type RequestRecord, type Violation } from "@ipac/cloud-sim";
 import { freePort } from "@ipac/testenv";
@@ -21,7 +22,14 @@ import { Replica } from "./replicas.js";
 import { FAULT_CLASSES, schedule, type FaultClass, type ScheduledEvent } from "./schedule.js";
 import { ChaosWorld } from "./world.js";
 
-const CONTROLLER_MAIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../packages/controller/dist/main.js");
+/** The controller's production entry point, found from the workspace root (this file runs from test/chaos under
+ * Jest and from test/dist/chaos under `make chaos`). */
+function controllerMain(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "pnpm-workspace.yaml")) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, "packages/controller/dist/main.js");
+}
+const CONTROLLER_MAIN = controllerMain();
 /** Zonal Operations take this long outside the stuck-operations fault (ms): GCP's usual 1–3 s, shortened a bit. */
 const NORMAL_OPERATIONS = { minMs: 500, maxMs: 2_500 };
 /** Clock granularity and loopback latency allowed around lease boundaries (ms). */

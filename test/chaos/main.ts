@@ -8,6 +8,9 @@ import { campaignTable, describeFailure } from "./report.js";
 import { seedsFromEnv } from "./seeds.js";
 
 const cp = await startControlPlane();
+// Ctrl-C stops the control plane too (a seed's controllers are children that die with this process's group).
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => void cp.stop().finally(() => process.exit(130)));
 const results: SeedResult[] = [];
 const started = Date.now();
 try {

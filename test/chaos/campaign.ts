@@ -306,7 +306,13 @@ export async function runSeed(cluster: Cluster, seed: number, options: CampaignO
     await sim.stop();
     phase("teardown");
   }
-  return result();
+  const outcome = result();
+  // Everything the invariants were judged on, for a closer look at a failing seed.
+  await writeFile(
+    join(logDir, "records.json"),
+    JSON.stringify({ ...outcome, requests: sim.ledger.requests, exits, history: sim.world.history }, null, 1),
+  );
+  return outcome;
 
   function result(): SeedResult {
     const renewDeadlineMs = (leaseSeconds * 1000 * 2) / 3;

@@ -5,7 +5,10 @@ import { FAULT_CLASSES } from "./schedule.js";
  * from the start of the chaos phase). */
 export function describeFailure(result: SeedResult): string {
   const t = (at: number) => `${at - result.startedAt >= 0 ? "+" : ""}${at - result.startedAt}`;
-  const lines = [`seed ${result.seed} failed (rerun: SEED=${result.seed}); controller logs in ${result.logDir}`];
+  const lines = [
+    `seed ${result.seed} failed (rerun: SEED=${result.seed}); controller logs and records.json in ${result.logDir}`,
+    `time base: ${new Date(result.startedAt).toISOString()} (${result.startedAt})`,
+  ];
   lines.push("schedule:");
   for (const e of result.schedule) {
     const detail = [

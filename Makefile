@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node/bin:$(CURDIR)/.tools/pnpm/bin:$(PATH)
 
-.PHONY: test demo bootstrap control-plane tools build generate lint unit e2e bench clean
+.PHONY: test demo bootstrap control-plane tools build generate lint unit e2e bench chaos clean
 
 ## test: everything CI runs: type-check, lint + format check, unit and e2e tests against a real control plane
 test: bootstrap control-plane tools
@@ -24,6 +24,10 @@ bench: bootstrap control-plane build
 	node test/dist/bench/control-plane.js 100
 	node test/dist/bench/cloud-moves.js
 	node --expose-gc test/dist/bench/scale.js
+
+## chaos: the long fault campaign (SEEDS=n seeds, default 10, or SEED=n for one) with its table; see README
+chaos: bootstrap control-plane build
+	SEEDS=$(SEEDS) SEED=$(SEED) node test/dist/chaos/main.js
 
 control-plane:
 	@bash hack/build-control-plane.sh >/dev/null

@@ -13,13 +13,17 @@ export default {
     {
       ...common,
       displayName: "unit",
-      testMatch: ["<rootDir>/packages/*/src/**/*.test.ts"],
+      testMatch: ["<rootDir>/packages/*/src/**/*.test.ts", "<rootDir>/test/chaos/**/*.test.ts"],
       testPathIgnorePatterns: ["\\.e2e\\.test\\.ts$"],
     },
     {
       ...common,
       displayName: "e2e",
-      testMatch: ["<rootDir>/packages/*/src/**/*.e2e.test.ts", "<rootDir>/test/e2e/**/*.test.ts"],
+      testMatch: [
+        "<rootDir>/packages/*/src/**/*.e2e.test.ts",
+        "<rootDir>/test/e2e/**/*.test.ts",
+        "<rootDir>/test/chaos/**/*.e2e.test.ts",
+      ],
       globalSetup: "<rootDir>/packages/testenv/src/jest-global-setup.ts",
       globalTeardown: "<rootDir>/packages/testenv/src/shared-state.ts",
     },

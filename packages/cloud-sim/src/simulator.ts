@@ -5,6 +5,7 @@ import { Ec2Front } from "./aws/ec2-front.js";
 import { ArmFront } from "./azure/arm-front.js";
 import type { Faults, LatencyRange } from "./faults.js";
 import { ComputeFront } from "./gcp/compute-front.js";
+import { Ledger } from "./ledger.js";
 
 /** A world file: the instances and reserved addresses to start with. */
 export interface WorldFile {
@@ -25,9 +26,12 @@ export interface SimulatorEndpoints {
 /**
  * The whole simulator: one World behind the three wire fronts, plus an admin API to change the world out of band
  * (someone else attaching an IP, an instance terminated), inject faults, and dump who holds what and the history.
+ * One ledger records every request (by replica, through `addReplica`'s endpoints) and, in permissive mode, every
+ * double attach.
  */
 export class Simulator {
   readonly world = new World();
+  readonly ledger = new Ledger();
   readonly gcp: ComputeFront;
   readonly aws: Ec2Front;
   readonly azure: ArmFront;
@@ -36,17 +40,26 @@ export class Simulator {
   constructor(file: WorldFile = {}) {
     for (const instance of file.instances ?? []) this.world.addInstance(instance);
     for (const address of file.addresses ?? []) this.world.reserveAddress(address);
-    this.gcp = new ComputeFront(this.world, file.gcpProject ?? "proj");
-    this.aws = new Ec2Front(this.world);
-    this.azure = new ArmFront(this.world);
+    this.gcp = new ComputeFront(this.world, file.gcpProject ?? "proj", this.ledger);
+    this.aws = new Ec2Front(this.world, "us-east-1", this.ledger);
+    this.azure = new ArmFront(this.world, this.ledger);
     this.admin = createServer((request, response) => void this.handleAdmin(request, response));
   }
 
   async start(host = "127.0.0.1"): Promise<SimulatorEndpoints> {
-    const gcp = await this.gcp.listen(0, host);
-    const aws = await this.aws.listen(0, host);
-    const azure = await this.azure.listen(0, host);
     await new Promise<void>((resolve) => this.admin.listen(0, host, resolve));
+    return this.endpoints(host, "");
+  }
+
+  /** Endpoints of their own for one replica: the ledger records every request through them as sent by it. */
+  addReplica(replica: string, host = "127.0.0.1"): Promise<SimulatorEndpoints> {
+    return this.endpoints(host, replica);
+  }
+
+  private async endpoints(host: string, replica: string): Promise<SimulatorEndpoints> {
+    const gcp = await this.gcp.listen(0, host, replica);
+    const aws = await this.aws.listen(0, host, replica);
+    const azure = await this.azure.listen(0, host, replica);
     const gcpUrl = `http://${gcp.host}:${gcp.port}`;
     return {
       gcp: gcpUrl,
@@ -106,7 +119,15 @@ export class Simulator {
           instances: [...world.listInstances()],
           history: world.history,
           ipsOnTwoInstances: world.ipsOnTwoInstances(),
+          violations: this.ledger.violations,
         };
+      case "GET /requests":
+        return this.ledger.requests;
+      case "GET /violations":
+        return this.ledger.violations;
+      case "POST /permissive":
+        this.ledger.permissive = input.permissive !== false;
+        return { permissive: this.ledger.permissive };
       case "POST /instances":
         return world.addInstance(input as unknown as WorldInstance);
       case "POST /addresses":

@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { CloudError, awsInstanceKey, type World, type WorldAddress } from "@ipac/cloud";
 import { Faults } from "../faults.js";
+import { closeAll } from "../servers.js";
+import { Ledger } from "../ledger.js";
 import { document, type XmlNode } from "../xml.js";
 import { allocationIdOf, associationIdOf, networkInterfaceIdOf, privateIpOf } from "./ids.js";
 
@@ -26,7 +28,7 @@ class Ec2Error extends Error {
  */
 export class Ec2Front {
   readonly faults = new Faults();
-  private readonly server: Server;
+  private readonly servers: Server[] = [];
   private nextAddress = 1;
   /** Instances with secondary network interfaces (as the VPC CNI gives EKS nodes), by instance id. */
   private readonly secondaryInterfaces = new Map<string, number>();
@@ -34,13 +36,15 @@ export class Ec2Front {
   constructor(
     private readonly world: World,
     private readonly region = "us-east-1",
-  ) {
-    this.server = createServer((request, response) => void this.handle(request, response));
-  }
+    readonly ledger = new Ledger(),
+  ) {}
 
-  async listen(port = 0, host = "127.0.0.1"): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(port, host, resolve));
-    return `http://${host}:${(this.server.address() as AddressInfo).port}`;
+  /** Opens an endpoint; requests through it are recorded as sent by `replica`. */
+  async listen(port = 0, host = "127.0.0.1", replica = ""): Promise<string> {
+    const server = createServer((request, response) => void this.handle(request, response, replica));
+    this.servers.push(server);
+    await new Promise<void>((resolve) => server.listen(port, host, resolve));
+    return `http://${host}:${(server.address() as AddressInfo).port}`;
   }
 
   /**
@@ -51,21 +55,29 @@ export class Ec2Front {
     this.secondaryInterfaces.set(instanceId, (this.secondaryInterfaces.get(instanceId) ?? 0) + 1);
   }
 
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  async close(): Promise<void> {
+    await closeAll(this.servers);
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private async handle(request: IncomingMessage, response: ServerResponse, replica: string): Promise<void> {
     const requestId = randomUUID();
     let body = "";
     for await (const chunk of request) body += chunk;
     const params = new URLSearchParams(body);
     const action = params.get("Action") ?? "";
+    const instanceId = params.get("InstanceId");
+    const record = this.ledger.record({
+      replica,
+      front: "aws",
+      operation: action,
+      write: action === "AssociateAddress" || action === "DisassociateAddress",
+      ...(instanceId ? { target: awsInstanceKey(instanceId) } : {}),
+    });
+    response.once("close", () => (record.outcome = response.writableFinished ? response.statusCode : "aborted"));
     try {
       const fault = await this.faults.enter(action);
       if (fault) throw new Ec2Error(fault.code, `injected ${fault.code}`, fault.status);
-      const result = this.dispatch(action, params);
+      const result = this.dispatch(action, params, replica);
       response.writeHead(200, { "content-type": "text/xml;charset=UTF-8" });
       response.end(document(`${action}Response`, NAMESPACE, { requestId, ...result }));
     } catch (error) {
@@ -77,7 +89,7 @@ export class Ec2Front {
     }
   }
 
-  private dispatch(action: string, params: URLSearchParams): XmlNode {
+  private dispatch(action: string, params: URLSearchParams, replica: string): XmlNode {
     switch (action) {
       case "RunInstances":
         return this.runInstances(params);
@@ -88,7 +100,7 @@ export class Ec2Front {
       case "DescribeAddresses":
         return this.describeAddresses(params);
       case "AssociateAddress":
-        return this.associateAddress(params);
+        return this.associateAddress(params, replica);
       case "DisassociateAddress":
         return this.disassociateAddress(params);
       default:
@@ -212,7 +224,7 @@ export class Ec2Front {
     };
   }
 
-  private associateAddress(params: URLSearchParams): XmlNode {
+  private associateAddress(params: URLSearchParams, replica: string): XmlNode {
     const allocationId = params.get("AllocationId");
     const interfaceId = params.get("NetworkInterfaceId");
     const instanceId = interfaceId ? this.instanceOfPrimaryInterface(interfaceId) : params.get("InstanceId");
@@ -231,10 +243,11 @@ export class Ec2Front {
       throw new Ec2Error("InvalidInstanceID.NotFound", `The instance ID '${instanceId}' does not exist`);
     }
     // As EC2 does: an instance's Elastic IP is silently replaced by the one associated now.
-    this.world.attach(address.ip, awsInstanceKey(instanceId), {
+    this.ledger.attach(this.world, address.ip, awsInstanceKey(instanceId), {
       reassociate: params.get("AllowReassociation") === "true",
       replaceStatic: true,
       actor: "aws-api",
+      replica,
     });
     return { return: true, associationId: associationIdOf(address.ip, instanceId) };
   }

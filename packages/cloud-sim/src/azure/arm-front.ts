@@ -5,6 +5,8 @@ import type { AddressInfo } from "node:net";
 import { CloudError, type World, type WorldAddress, type WorldInstance } from "@ipac/cloud";
 import { generate } from "selfsigned";
 import { Faults } from "../faults.js";
+import { closeAll } from "../servers.js";
+import { Ledger } from "../ledger.js";
 
 class ArmError extends Error {
   constructor(
@@ -29,19 +31,38 @@ export const PUBLIC_IP_RESOURCE_GROUP = "ip-rg";
 /**
  * Azure Resource Manager over HTTPS (the Azure SDK refuses bearer tokens over plain HTTP) for @azure/arm-network:
  * public IP addresses and network interfaces (list across the subscription, get, PUT as a long-running operation
- * polled through Azure-AsyncOperation), 429 with Retry-After through fault injection, and the zonal constraint.
- * A VM's primary NIC is `<vm>-nic` with ipConfiguration `ipconfig1`. `ca` is the PEM to trust.
+ * polled through Azure-AsyncOperation, which completes after its duration whether or not anyone polls it), 429 with
+ * Retry-After through fault injection, and the zonal constraint. A VM's primary NIC is `<vm>-nic` with
+ * ipConfiguration `ipconfig1`. `ca` is the PEM to trust. `listen(…, replica)` opens one more endpoint (same
+ * certificate) whose requests the ledger attributes to that replica.
  */
 export class ArmFront {
   readonly faults = new Faults();
   ca = "";
-  private server?: Server;
-  private baseUrl = "";
+  private key = "";
+  private readonly servers: Server[] = [];
   private readonly operations = new Map<string, AsyncOperation>();
+  /** Timers that complete running operations on their own clock. */
+  private readonly clocks = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly world: World) {}
+  constructor(
+    private readonly world: World,
+    readonly ledger = new Ledger(),
+  ) {}
 
-  async listen(port = 0, host = "127.0.0.1"): Promise<string> {
+  /** Opens an endpoint; requests through it are recorded as sent by `replica`. */
+  async listen(port = 0, host = "127.0.0.1", replica = ""): Promise<string> {
+    if (!this.ca) await this.generateCertificate(host);
+    const server = createServer({ cert: this.ca, key: this.key }, (request, response) => {
+      const baseUrl = `https://${host}:${(server.address() as AddressInfo).port}`;
+      void this.handle(request, response, replica, baseUrl);
+    });
+    this.servers.push(server);
+    await new Promise<void>((resolve) => server.listen(port, host, resolve));
+    return `https://${host}:${(server.address() as AddressInfo).port}`;
+  }
+
+  private async generateCertificate(host: string): Promise<void> {
     const { cert, private: key } = await generate([{ name: "commonName", value: "127.0.0.1" }], {
       keySize: 2048,
       algorithm: "sha256",
@@ -57,31 +78,45 @@ export class ArmFront {
       ],
     } as never);
     this.ca = cert;
-    this.server = createServer({ cert, key }, (request, response) => void this.handle(request, response));
-    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
-    this.baseUrl = `https://${host}:${(this.server.address() as AddressInfo).port}`;
-    return this.baseUrl;
+    this.key = key;
   }
 
-  close(): Promise<void> {
-    this.server?.closeAllConnections();
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  async close(): Promise<void> {
+    for (const timer of this.clocks) clearTimeout(timer);
+    this.clocks.clear();
+    await closeAll(this.servers);
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private async handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    replica: string,
+    baseUrl: string,
+  ): Promise<void> {
     let body = "";
     for await (const chunk of request) body += chunk;
-    const url = new URL(request.url ?? "/", this.baseUrl);
+    const url = new URL(request.url ?? "/", baseUrl);
     const method = request.method ?? "GET";
     if (url.pathname === "/msi/token") return this.managedIdentityToken(request, url, response);
     try {
       const operation = this.operationName(method, url.pathname);
+      const record = this.ledger.record({
+        replica,
+        front: "azure",
+        operation,
+        write: method === "PUT",
+        ...(method === "PUT" ? { target: url.pathname.toLowerCase() } : {}),
+      });
+      response.once("close", () => (record.outcome = response.writableFinished ? response.statusCode : "aborted"));
       const fault = await this.faults.enter(operation);
       if (fault) {
         const headers = fault.status === 429 ? { "retry-after": "1" } : {};
         throw Object.assign(new ArmError(fault.status, fault.code, `injected ${fault.code}`), { headers });
       }
-      const { status, result, headers } = this.dispatch(method, url.pathname, body ? JSON.parse(body) : undefined);
+      const { status, result, headers } = this.dispatch(method, url.pathname, body ? JSON.parse(body) : undefined, {
+        replica,
+        baseUrl,
+      });
       response.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
       response.end(JSON.stringify(result));
     } catch (error) {
@@ -143,6 +178,7 @@ export class ArmFront {
     method: string,
     path: string,
     body: unknown,
+    caller: { replica: string; baseUrl: string },
   ): { status: number; result: unknown; headers?: Record<string, string> } {
     const p = path.split("/").filter(Boolean);
     const subscription = p[1]!;
@@ -171,7 +207,7 @@ export class ArmFront {
           `The Resource 'Microsoft.Network/networkInterfaces/${p[7]}' was not found.`,
         );
       if (method === "GET") return { status: 200, result: this.nic(instance) };
-      if (method === "PUT") return this.updateNic(subscription, instance, body as NicBody);
+      if (method === "PUT") return this.updateNic(subscription, instance, body as NicBody, caller);
     }
     throw new ArmError(404, "NotFound", `no route for ${method} ${path}`);
   }
@@ -253,7 +289,12 @@ export class ArmFront {
   }
 
   /** PUT of a NIC: the primary ipConfiguration's publicIPAddress decides what the VM holds; applied when the LRO ends. */
-  private updateNic(subscription: string, instance: WorldInstance, body: NicBody) {
+  private updateNic(
+    subscription: string,
+    instance: WorldInstance,
+    body: NicBody,
+    { replica, baseUrl }: { replica: string; baseUrl: string },
+  ) {
     const wanted = body?.properties?.ipConfigurations?.[0]?.properties?.publicIPAddress?.id?.toLowerCase();
     const target = wanted
       ? this.addresses(subscription).find((a) => this.publicIpId(subscription, a).toLowerCase() === wanted)
@@ -263,7 +304,7 @@ export class ArmFront {
     const current = this.addresses(subscription).find((a) => this.world.holderOf(a.ip)?.key === instance.key);
     if (target) {
       const holder = this.world.holderOf(target.ip);
-      if (holder && holder.key !== instance.key) {
+      if (holder && holder.key !== instance.key && this.ledger.refusesDoubleAttach()) {
         throw new ArmError(400, "PublicIPAddressInUse", `Public IP ${target.ip} is in use by ${this.nicId(holder)}.`);
       }
       if (target.zone && instance.zone !== target.zone) {
@@ -275,15 +316,21 @@ export class ArmFront {
       }
     }
     const id = randomUUID();
+    const duration = this.faults.nextOperationDuration();
     this.operations.set(id, {
       status: "InProgress",
-      doneAt: Date.now() + this.faults.nextOperationDuration(),
+      doneAt: Date.now() + duration,
       apply: () => {
         if (current && current.ip !== target?.ip) this.world.detach(current.ip, instance.key, "azure-api");
-        if (target) this.world.attach(target.ip, instance.key, { actor: "azure-api" });
+        if (target) this.ledger.attach(this.world, target.ip, instance.key, { actor: "azure-api", replica });
       },
     });
-    const asyncOperation = `${this.baseUrl}/subscriptions/${subscription}/providers/Microsoft.Network/locations/westeurope/operations/${id}?api-version=2024-05-01`;
+    const timer = setTimeout(() => {
+      this.clocks.delete(timer);
+      this.operation(id, true);
+    }, duration).unref();
+    this.clocks.add(timer);
+    const asyncOperation = `${baseUrl}/subscriptions/${subscription}/providers/Microsoft.Network/locations/westeurope/operations/${id}?api-version=2024-05-01`;
     const result = {
       ...this.nic(instance),
       properties: { ...this.nic(instance).properties, provisioningState: "Updating" },
@@ -291,10 +338,11 @@ export class ArmFront {
     return { status: 200, result, headers: { "azure-asyncoperation": asyncOperation, "retry-after": "0" } };
   }
 
-  private operation(id: string): AsyncOperation {
+  /** The operation, completed first when its time has come (or `due`: its own clock says so). */
+  private operation(id: string, due = false): AsyncOperation {
     const op = this.operations.get(id);
     if (!op) throw new ArmError(404, "NotFound", `operation ${id} not found`);
-    if (op.status === "InProgress" && Date.now() >= op.doneAt) {
+    if (op.status === "InProgress" && (due || Date.now() >= op.doneAt)) {
       try {
         op.apply();
         op.status = "Succeeded";

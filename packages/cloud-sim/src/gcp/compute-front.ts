@@ -3,8 +3,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { CloudError, gceInstanceKey, type World, type WorldInstance } from "@ipac/cloud";
 import { Faults } from "../faults.js";
+import { closeAll } from "../servers.js";
+import { Ledger, type RequestRecord } from "../ledger.js";
 
 const SELF_LINK_BASE = "https://www.googleapis.com/compute/v1";
+const WRITES = new Set(["instances.deleteAccessConfig", "instances.addAccessConfig"]);
 
 class ApiError extends Error {
   constructor(
@@ -32,15 +35,20 @@ interface Operation {
 /**
  * The Compute Engine REST API (JSON) over the shared World, for the official @google-cloud/compute client pointed
  * at it (`apiEndpoint`, `port`, `protocol: "http"`): instances.get, add/deleteAccessConfig as zonal Operations
- * that finish after `faults.operationDuration`, addresses list/aggregatedList, zoneOperations get/wait. Real constraints:
- * one access config per NIC, an IN_USE address cannot be added elsewhere, Google's JSON error shape.
+ * that finish after `faults.operationDuration` whether or not anyone polls them (as on GCP: a caller that dies
+ * after sending a write does not stop it), addresses list/aggregatedList, zoneOperations get/wait. Real
+ * constraints: one access config per NIC, an IN_USE address cannot be added elsewhere (unless the ledger is
+ * permissive, which records it), Google's JSON error shape. `listen(…, replica)` opens one more endpoint whose
+ * requests the ledger attributes to that replica.
  */
 export class ComputeFront {
   readonly faults = new Faults();
   /** Called with each API operation before it runs; may throw or hang (e.g. to kill a client mid-move). */
-  beforeOperation?: (operation: string) => Promise<void> | void;
-  private readonly server: Server;
+  beforeOperation?: (operation: string, request: RequestRecord) => Promise<void> | void;
+  private readonly servers: Server[] = [];
   private readonly operations = new Map<string, Operation>();
+  /** Timers that complete running Operations on their own clock. */
+  private readonly clocks = new Set<NodeJS.Timeout>();
   /** Instances whose NIC has no access config at all (after a delete, before an add). */
   private readonly withoutAccessConfig = new Set<string>();
 
@@ -48,32 +56,50 @@ export class ComputeFront {
     private readonly world: World,
     /** The project the metadata server reports. */
     private readonly project = "proj",
-  ) {
-    this.server = createServer((request, response) => void this.handle(request, response));
+    readonly ledger = new Ledger(),
+  ) {}
+
+  /** Opens an endpoint; requests through it are recorded as sent by `replica`. */
+  async listen(port = 0, host = "127.0.0.1", replica = ""): Promise<{ host: string; port: number }> {
+    const server = createServer((request, response) => void this.handle(request, response, replica));
+    this.servers.push(server);
+    await new Promise<void>((resolve) => server.listen(port, host, resolve));
+    return { host, port: (server.address() as AddressInfo).port };
   }
 
-  async listen(port = 0, host = "127.0.0.1"): Promise<{ host: string; port: number }> {
-    await new Promise<void>((resolve) => this.server.listen(port, host, resolve));
-    return { host, port: (this.server.address() as AddressInfo).port };
+  async close(): Promise<void> {
+    for (const timer of this.clocks) clearTimeout(timer);
+    this.clocks.clear();
+    await closeAll(this.servers);
   }
 
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private async handle(request: IncomingMessage, response: ServerResponse, replica: string): Promise<void> {
     let body = "";
     for await (const chunk of request) body += chunk;
     const url = new URL(request.url ?? "/", "http://localhost");
-    if (url.pathname.startsWith("/computeMetadata/")) return this.metadata(request, url.pathname, response);
+    if (url.pathname === "/" || url.pathname.startsWith("/computeMetadata/"))
+      return this.metadata(request, url.pathname, response);
     const path = url.pathname.replace(/^\/compute\/v1\//, "").split("/");
+    const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+    let record: RequestRecord | undefined;
+    response.once("close", () => {
+      if (record) record.outcome = response.writableFinished ? response.statusCode : "aborted";
+    });
     try {
       const route = this.route(request.method ?? "GET", path);
-      await this.beforeOperation?.(route.operation);
+      const [, project, , zone, collection, name] = path;
+      record = this.ledger.record({
+        replica,
+        front: "gcp",
+        operation: route.operation,
+        write: WRITES.has(route.operation),
+        ...(collection === "instances" && name ? { target: gceInstanceKey(project!, zone!, name) } : {}),
+        ...(typeof input.natIP === "string" ? { ip: input.natIP } : {}),
+      });
+      await this.beforeOperation?.(route.operation, record);
       const fault = await this.faults.enter(route.operation);
       if (fault) throw new ApiError(fault.status, fault.code, `injected ${fault.code}`);
-      const result = await route.run(url.searchParams, body ? (JSON.parse(body) as Record<string, unknown>) : {});
+      const result = await route.run(url.searchParams, input, replica);
       response.writeHead(200, { "content-type": "application/json; charset=UTF-8" });
       response.end(JSON.stringify(result));
     } catch (error) {
@@ -87,7 +113,8 @@ export class ComputeFront {
                 error.message,
               )
             : new ApiError(500, "backendError", String(error));
-      response.writeHead(e.status, { "content-type": "application/json; charset=UTF-8" });
+      const retryAfter = e.status === 429 ? { "retry-after": "1" } : {};
+      response.writeHead(e.status, { "content-type": "application/json; charset=UTF-8", ...retryAfter });
       response.end(
         JSON.stringify({
           error: {
@@ -101,35 +128,44 @@ export class ComputeFront {
   }
 
   /**
-   * The GCE metadata server's token and project endpoints, so google-auth-library's Application Default
-   * Credentials work unchanged (GCE_METADATA_HOST points them here), as on GKE with Workload Identity.
+   * The GCE metadata server as its clients probe it, so Application Default Credentials work unchanged
+   * (GCE_METADATA_HOST points them here), as on GKE with Workload Identity: the ping at `/` (Python
+   * google-auth), the service account's info and token (JSON), the project id (text).
    */
   private metadata(request: IncomingMessage, path: string, response: ServerResponse): void {
-    const headers = { "metadata-flavor": "Google", "content-type": "application/json" };
     if (request.headers["metadata-flavor"] !== "Google") {
-      response.writeHead(403, headers);
+      response.writeHead(403, { "metadata-flavor": "Google", "content-type": "text/plain" });
       response.end("Missing Metadata-Flavor: Google header");
       return;
     }
-    const answers: Record<string, string> = {
-      "/computeMetadata/v1/instance": "{}",
-      "/computeMetadata/v1/instance/": "{}",
+    const email = `default@${this.project}.iam.gserviceaccount.com`;
+    const serviceAccount = { aliases: ["default"], email, scopes: ["https://www.googleapis.com/auth/cloud-platform"] };
+    const answers: Record<string, string | object> = {
+      "/": "computeMetadata/\n",
+      "/computeMetadata/v1/instance": {},
+      "/computeMetadata/v1/instance/": {},
+      "/computeMetadata/v1/instance/service-accounts/default/": serviceAccount,
+      "/computeMetadata/v1/instance/service-accounts/default/email": email,
       "/computeMetadata/v1/project/project-id": this.project,
-      "/computeMetadata/v1/instance/service-accounts/default/token": JSON.stringify({
+      "/computeMetadata/v1/instance/service-accounts/default/token": {
         access_token: "sim-token",
         expires_in: 3600,
         token_type: "Bearer",
-      }),
+      },
     };
     const answer = answers[path];
-    response.writeHead(answer === undefined ? 404 : 200, headers);
-    response.end(answer ?? "not found");
+    const text = typeof answer === "string";
+    response.writeHead(answer === undefined ? 404 : 200, {
+      "metadata-flavor": "Google",
+      "content-type": text || answer === undefined ? "application/text" : "application/json",
+    });
+    response.end(answer === undefined ? "not found" : text ? answer : JSON.stringify(answer));
   }
 
   private route(
     method: string,
     p: string[],
-  ): { operation: string; run: (q: URLSearchParams, body: Record<string, unknown>) => unknown } {
+  ): { operation: string; run: (q: URLSearchParams, body: Record<string, unknown>, replica: string) => unknown } {
     const [, project, scopeKind, scope, collection, name, verb, extra] = p as (string | undefined)[];
     if (p[0] !== "projects" || !project) throw new ApiError(404, "notFound", "unknown path");
     if (scopeKind === "aggregated" && scope === "addresses")
@@ -147,7 +183,7 @@ export class ComputeFront {
       if (method === "POST" && verb === "addAccessConfig")
         return {
           operation: "instances.addAccessConfig",
-          run: (q, b) => this.addAccessConfig(project, scope!, name, q, b),
+          run: (q, b, replica) => this.addAccessConfig(project, scope!, name, q, b, replica),
         };
     }
     if (scopeKind === "zones" && collection === "operations" && name) {
@@ -256,6 +292,7 @@ export class ComputeFront {
     name: string,
     q: URLSearchParams,
     body: Record<string, unknown>,
+    replica: string,
   ) {
     const instance = this.instance(project, zone, name);
     if (q.get("networkInterface") !== "nic0")
@@ -266,7 +303,7 @@ export class ComputeFront {
     const natIP = typeof body.natIP === "string" ? body.natIP : undefined;
     if (natIP) {
       const holder = this.world.holderOf(natIP);
-      if (holder && holder.key !== instance.key) {
+      if (holder && holder.key !== instance.key && this.ledger.refusesDoubleAttach()) {
         throw new ApiError(
           400,
           "resourceInUseByAnotherResource",
@@ -276,7 +313,7 @@ export class ComputeFront {
       if (!this.world.address(natIP)) throw new ApiError(400, "invalid", `Invalid value for field 'natIP': '${natIP}'`);
     }
     return this.startOperation(instance, "addAccessConfig", () => {
-      if (natIP) this.world.attach(natIP, instance.key, { actor: "gcp-api" });
+      if (natIP) this.ledger.attach(this.world, natIP, instance.key, { actor: "gcp-api", replica });
       this.withoutAccessConfig.delete(instance.key);
     });
   }
@@ -297,6 +334,14 @@ export class ComputeFront {
     };
     this.operations.set(op.name, op);
     this.settle(op);
+    if (op.status !== "DONE") {
+      const timer = setTimeout(() => {
+        this.clocks.delete(timer);
+        op.doneAt = Math.min(op.doneAt, Date.now());
+        this.settle(op);
+      }, duration).unref();
+      this.clocks.add(timer);
+    }
     return this.operationJson(op);
   }
 

@@ -27,6 +27,8 @@ export interface InformerOptions<T extends CachedObject> {
   pageSize?: number;
   /** Server-side watch timeout; the watch is resumed from the last resourceVersion afterwards. */
   watchTimeoutSeconds?: number;
+  /** Every failed list or watch, before the restart with backoff (410 Gone relists and is not an error). */
+  onError?: (error: unknown, resource: string) => void;
 }
 
 interface InformerMetrics {
@@ -136,6 +138,7 @@ export class Informer<T extends CachedObject> {
           continue;
         }
         this.metrics?.restarts.inc({ resource: this.options.resource });
+        this.options.onError?.(error, this.options.resource);
         await this.sleeper.sleep(this.backoff.next());
       }
     }

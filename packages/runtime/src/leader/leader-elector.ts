@@ -17,6 +17,8 @@ export interface LeaderElectorOptions {
   /** On stop(), hand the lease over at once instead of letting it expire. */
   releaseOnCancel?: boolean;
   now?: () => number;
+  /** Failed Lease calls (a 409 on renew is a lost race, not an error, and is not reported). */
+  onError?: (error: unknown, operation: "read" | "create" | "renew" | "release") => void;
 }
 
 export interface LeaderCallbacks {
@@ -112,14 +114,18 @@ export class LeaderElector {
     try {
       lease = await this.api.readNamespacedLease({ name, namespace });
     } catch (error) {
-      if (statusCode(error) !== 404) return false;
+      if (statusCode(error) !== 404) {
+        this.options.onError?.(error, "read");
+        return false;
+      }
       const record = nextRecord({}, "acquire", identity, this.durationSeconds, now);
       try {
         await this.api.createNamespacedLease({
           namespace,
           body: { metadata: { name, namespace }, spec: toSpec(record) },
         });
-      } catch {
+      } catch (error) {
+        if (statusCode(error) !== 409) this.options.onError?.(error, "create");
         return false;
       }
       this.observe(record, now);
@@ -137,8 +143,10 @@ export class LeaderElector {
         namespace,
         body: { metadata: { name, namespace, resourceVersion: lease.metadata?.resourceVersion }, spec: toSpec(record) },
       });
-    } catch {
-      return false; // 409: someone else wrote first; anything else: try again next period
+    } catch (error) {
+      // 409: someone else wrote first; anything else: try again next period
+      if (statusCode(error) !== 409) this.options.onError?.(error, "renew");
+      return false;
     }
     this.observe(record, now);
     this.lastRenewAt = now;
@@ -168,8 +176,8 @@ export class LeaderElector {
           },
         },
       });
-    } catch {
-      // The lease then simply expires.
+    } catch (error) {
+      this.options.onError?.(error, "release"); // the lease then simply expires
     }
   }
 

@@ -204,7 +204,7 @@ describe("Helm chart, manifests and monitoring", () => {
       ...[...rules.matchAll(/expr: (.*(?:\n {10}.*)*)/g)].map((m) => m[1]!),
     ];
     for (const expr of exprs)
-      for (const [name] of expr.matchAll(/\b(netipallocation|workqueue|informer)_[a-z_]+/g))
+      for (const [name] of expr.matchAll(/\b(netipallocation|workqueue|informer|process|nodejs)_[a-z0-9_]+/g))
         queried.add(name.replace(/_(bucket|sum|count)$/, ""));
 
     const exposed = await scrapeRunningController(cp);

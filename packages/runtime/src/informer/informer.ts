@@ -102,6 +102,8 @@ export class Informer<T extends CachedObject> {
   constructor(private readonly options: InformerOptions<T>) {
     this.synced = new Promise((resolve) => (this.markSynced = resolve));
     if (options.registry) this.metrics = informerMetrics(options.registry);
+    // Zero from the start, so rate() reads 0 rather than "no data" before the first restart.
+    this.metrics?.restarts.inc({ resource: options.resource }, 0);
   }
 
   get events$(): Observable<InformerEvent<T>> {

@@ -111,6 +111,27 @@ describe("controller logs", () => {
     expect(condition!.message!.length).toBeLessThan(300);
   });
 
+  it("reports a repeating attach failure in one short CloudError Event whose count grows, and one log line", async () => {
+    const logged = lines.length;
+    h.reserve(["34.122.0.2"], "gcp", "us-west1");
+    front.faults.failNext("instances.addAccessConfig", "forbidden", 403, 1_000_000);
+    await h.patchAllocation(name, { spec: { reservedIPs: [...IPS, "34.122.0.2"] } });
+    const event = await waitFor(
+      "a CloudError Event seen three times",
+      async () => (await h.events(name)).find((e) => e.reason === "CloudError" && (e.count ?? 1) >= 3),
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    front.faults.failNext("instances.addAccessConfig", "forbidden", 403, 0);
+    expect(event.message).toMatch(/^attach 34\.122\.0\.2 to node \S+ failed: Permission \(\w+\): .{1,200}$/);
+    expect(
+      (await h.events(name)).filter((e) => e.reason === "CloudError" && /34\.122\.0\.2/.test(e.message ?? "")),
+    ).toHaveLength(1);
+    const attachFailures = lines.slice(logged).filter((l) => l.operation === "attach");
+    expect(attachFailures).toEqual([
+      expect.objectContaining({ level: "warn", allocation: name, ip: "34.122.0.2", errorClass: "Permission" }),
+    ]);
+  });
+
   it("says why it stops on SIGTERM, and exits 0", async () => {
     controller.child.kill("SIGTERM");
     expect(await controller.exited).toBe(0);

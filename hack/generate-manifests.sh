@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Renders the Helm chart into the plain manifests under deploy/ (kube-system, default values, monitoring on).
+# Renders the Helm chart into the plain manifests under deploy/ (kube-system, default values, monitoring on:
+# rules, a ServiceMonitor and the Grafana dashboard's ConfigMap, so `kubectl apply -f deploy/monitoring/` works).
 # Usage: hack/generate-manifests.sh [OUTPUT_ROOT]   (default: the repository; a test renders to a temp dir
 # and compares, so deploy/ never drifts from the chart).
 set -euo pipefail
@@ -9,7 +10,7 @@ helm="$(bash "$root/hack/install-tools.sh" | sed -n 1p)/helm" # sed reads every 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 "$helm" template ip-address-controller "$root/charts/ip-address-controller" --namespace kube-system \
-  --set prometheusRule.enabled=true,serviceMonitor.enabled=true,podMonitor.enabled=true,grafanaDashboard.enabled=true \
+  --set prometheusRule.enabled=true,serviceMonitor.enabled=true,grafanaDashboard.enabled=true \
   --output-dir "$tmp" >/dev/null
 rendered="$tmp/ip-address-controller/templates"
 mkdir -p "$out/deploy/rbac" "$out/deploy/manager" "$out/deploy/monitoring"
@@ -22,6 +23,4 @@ place pdb.yaml manager
 place service.yaml manager
 place prometheusrule.yaml monitoring
 place servicemonitor.yaml monitoring
-place podmonitor.yaml monitoring
 place grafana-dashboard.yaml monitoring
-cp "$root/charts/ip-address-controller/files/dashboard.json" "$out/deploy/monitoring/dashboard.json"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the chart and monitoring tools used by the tests, once, into a versioned cache folder:
-# helm (built with Go through the Go module proxy), promtool (from Debian's prometheus package) and the
+# helm (built with Go through the Go module proxy), prometheus and promtool (from Debian's prometheus package) and the
 # prometheus-operator CRDs (ServiceMonitor, PodMonitor, PrometheusRule; from its Go module).
 # Prints two lines: the folder holding the binaries, then the folder holding the CRDs.
 set -euo pipefail
@@ -21,12 +21,12 @@ if [ ! -x "$OUT/bin/helm" ]; then
   GOTOOLCHAIN=local CGO_ENABLED=0 GOBIN="$OUT/bin" go install -trimpath -ldflags "$ld" "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
 fi
 
-if [ ! -x "$OUT/bin/promtool" ]; then
-  log "fetching promtool from Debian's prometheus package"
+if [ ! -x "$OUT/bin/promtool" ] || [ ! -x "$OUT/bin/prometheus" ]; then
+  log "fetching prometheus and promtool from Debian's prometheus package"
   tmp="$(mktemp -d)"
   (cd "$tmp" && { apt-get download prometheus >&2 2>/dev/null || { apt-get update >&2 && apt-get download prometheus >&2; }; })
   dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/root"
-  cp "$tmp/root/usr/bin/promtool" "$OUT/bin/promtool"
+  cp "$tmp/root/usr/bin/promtool" "$tmp/root/usr/bin/prometheus" "$OUT/bin/"
   rm -rf "$tmp"
 fi
 crds="$CACHE_ROOT/prometheus-operator-v$PROMETHEUS_OPERATOR_VERSION-crds"

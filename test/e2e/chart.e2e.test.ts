@@ -19,8 +19,7 @@ import { parse } from "yaml";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const chart = join(root, "charts/ip-address-controller");
-const monitoringOn =
-  "prometheusRule.enabled=true,serviceMonitor.enabled=true,podMonitor.enabled=true,grafanaDashboard.enabled=true";
+const monitoringOn = "prometheusRule.enabled=true,serviceMonitor.enabled=true,grafanaDashboard.enabled=true";
 
 describe("Helm chart, manifests and monitoring", () => {
   let tools: ChartTools;
@@ -68,9 +67,16 @@ describe("Helm chart, manifests and monitoring", () => {
     await expect(run(tools.helm, ["lint", "--strict", chart, "--set", "unknownValue=1"])).rejects.toThrow(
       /unknownValue/,
     );
+    // Both monitors would scrape every replica twice (and double every sum on the dashboard).
+    await expect(
+      run(tools.helm, ["lint", "--strict", chart, "--set", "podMonitor.enabled=true,serviceMonitor.enabled=true"]),
+    ).rejects.toThrow(/serviceMonitor\/enabled.*must be false/);
   });
 
   it("renders objects the real apiserver accepts (server-side dry-run), monitoring included", async () => {
+    const podMonitor = await run(tools.helm, ["template", "ipac", chart, "--set", "podMonitor.enabled=true"]);
+    expect(podMonitor).toMatch(/kind: PodMonitor/);
+    await run(kubectl, ["apply", "--dry-run=server", "-f", "-"], cp.kubeconfigPath, podMonitor);
     const rendered = await run(tools.helm, ["template", "ipac", chart, "-n", "kube-system", "--set", monitoringOn]);
     const kinds = rendered
       .split("\n---")
@@ -86,7 +92,6 @@ describe("Helm chart, manifests and monitoring", () => {
         "Service",
         "PrometheusRule",
         "ServiceMonitor",
-        "PodMonitor",
         "ConfigMap",
       ]),
     );
@@ -133,6 +138,17 @@ describe("Helm chart, manifests and monitoring", () => {
     });
   });
 
+  it("applies deploy/monitoring/ with kubectl apply -f, as the README says", async () => {
+    const out = await run(
+      kubectl,
+      ["apply", "--dry-run=server", "-f", join(root, "deploy/monitoring/")],
+      cp.kubeconfigPath,
+    );
+    expect(out).toMatch(/prometheusrule.*created/);
+    expect(out).toMatch(/servicemonitor.*created/);
+    expect(out).toMatch(/configmap.*dashboard.*created/);
+  });
+
   it("keeps deploy/ identical to the chart's rendering", async () => {
     const out = await mkdtemp(join(tmpdir(), "ipac-manifests-"));
     await run("bash", [join(root, "hack/generate-manifests.sh"), out]);
@@ -164,7 +180,7 @@ describe("Helm chart, manifests and monitoring", () => {
       join(dir, "alerts.promtool.yaml"),
       await readFile(join(root, "test/monitoring/alerts.promtool.yaml"), "utf8"),
     );
-    expect(await run(tools.promtool, ["check", "rules", join(dir, "rules.yaml")])).toMatch(/SUCCESS: 10 rules found/);
+    expect(await run(tools.promtool, ["check", "rules", join(dir, "rules.yaml")])).toMatch(/SUCCESS: 11 rules found/);
     expect(await run(tools.promtool, ["test", "rules", join(dir, "alerts.promtool.yaml")])).toMatch(/SUCCESS/);
   });
 
@@ -188,7 +204,7 @@ describe("Helm chart, manifests and monitoring", () => {
       ...[...rules.matchAll(/expr: (.*(?:\n {10}.*)*)/g)].map((m) => m[1]!),
     ];
     for (const expr of exprs)
-      for (const [name] of expr.matchAll(/\b(netipallocation|workqueue|informer)_[a-z_]+/g))
+      for (const [name] of expr.matchAll(/\b(netipallocation|workqueue|informer|process|nodejs)_[a-z0-9_]+/g))
         queried.add(name.replace(/_(bucket|sum|count)$/, ""));
 
     const exposed = await scrapeRunningController(cp);

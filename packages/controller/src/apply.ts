@@ -13,8 +13,10 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type Kube
 import type { Logger } from "pino";
 import PQueue from "p-queue";
 import { actionChains } from "./action-chains.js";
+import { cloudFailure, cloudFailureText } from "./cloud-failure.js";
 import type { Action, DecideOutput } from "./decide/index.js";
 import type { InterruptedAttach } from "./interrupted-attach.js";
+import { errorFields, type FailureLog } from "./failure-log.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { NodeClaims } from "./node-claims.js";
 
@@ -30,6 +32,8 @@ export interface ApplyContext {
   metrics: ControllerMetrics;
   claims: NodeClaims;
   logger: Logger;
+  /** Failures are logged here: once, then rate-limited while they repeat. */
+  failures: FailureLog;
   /** Passed before every write to the cluster; the cloud adapters pass it before each request they send. */
   fence: WriteFence;
 }
@@ -144,24 +148,40 @@ export class Applier {
     result: ApplyResult,
     log: Logger,
   ): void {
-    const message = error instanceof Error ? error.message : String(error);
-    log.warn({ err: message }, `failed to ${summary(action)}`);
+    const key = `${involved.name}/${action.type}/${describe(action).ip ?? ""}/${describe(action).node ?? ""}`;
     if (error instanceof FencedError) return; // the lease is lost: nothing to retry or report here
     if (action.type === "attach" || action.type === "detach") {
       const cloudError = toCloudError(error, { provider: this.ctx.scope.provider, operation: action.type });
+      const failure = cloudFailure(cloudError);
+      const { errorClass, code } = failure;
+      this.ctx.failures.warn(
+        `${key}/${errorClass}`,
+        { operation: action.type, errorClass, ...(code ? { code } : {}), err: failure.message },
+        `failed to ${summary(action)}`,
+        log,
+      );
       this.ctx.metrics.cloudApiError(this.ctx.scope.provider, action.type, cloudError.kind);
       (action.type === "attach" ? this.ctx.metrics.attachTotal : this.ctx.metrics.detachTotal).inc({
         crd_name: involved.name,
         status: "error",
       });
-      this.ctx.recorder.record(involved, "Warning", "CloudError", `${summary(action)} failed: ${message}`);
+      // Short and stable, so repeats of one failure aggregate into one Event.
+      this.ctx.recorder.record(involved, "Warning", "CloudError", cloudFailureText(shortSummary(action), failure));
       if (isRetryable(cloudError)) result.retryable ??= cloudError;
       const hint = retryDelayHint(cloudError);
       if (hint !== undefined) result.retryAfterMs = Math.max(result.retryAfterMs ?? 0, hint);
-    } else if (action.type === "evict" && (error as { code?: number }).code === 429) {
-      result.retryAfterMs = Math.max(result.retryAfterMs ?? 0, 5_000); // a PodDisruptionBudget says not now
     } else {
-      result.retryable ??= error;
+      this.ctx.failures.warn(
+        key,
+        { operation: action.type, ...errorFields(error) },
+        `failed to ${summary(action)}`,
+        log,
+      );
+      if (action.type === "evict" && (error as { code?: number }).code === 429) {
+        result.retryAfterMs = Math.max(result.retryAfterMs ?? 0, 5_000); // a PodDisruptionBudget says not now
+      } else {
+        result.retryable ??= error;
+      }
     }
   }
 
@@ -254,6 +274,12 @@ function summary(action: Action): string {
     case "evict":
       return `evict pod ${action.namespace}/${action.pod} from node ${action.node}, which has no IP`;
   }
+}
+
+function shortSummary(action: Action & { type: "attach" | "detach" }): string {
+  return action.type === "attach"
+    ? `attach ${action.ip} to node ${action.node}`
+    : `detach ${action.ip} from ${action.node ? `node ${action.node}` : `instance ${action.instance.name}`}`;
 }
 
 function successEvent(action: Action): { reason: string; message: string } | undefined {

@@ -34,8 +34,8 @@ export class ClusterCache {
   readonly replicaSets: Informer<V1ReplicaSet>;
   readonly allocations: Informer<NetIPAllocation & { metadata: { name: string } }>;
 
-  constructor(kubeConfig: KubeConfig, registry?: Registry) {
-    const common = { kubeConfig, ...(registry ? { registry } : {}) };
+  constructor(kubeConfig: KubeConfig, registry?: Registry, onError?: (error: unknown, resource: string) => void) {
+    const common = { kubeConfig, ...(registry ? { registry } : {}), ...(onError ? { onError } : {}) };
     this.nodes = new Informer<V1Node>({ ...common, path: "/api/v1/nodes", resource: "nodes", transform: trimNode });
     this.nodes.store.addIndex("label", (n) => Object.entries(n.metadata?.labels ?? {}).map(([k, v]) => `${k}=${v}`));
     this.nodes.store.addIndex("instance", instanceKeyOf);

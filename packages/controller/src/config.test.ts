@@ -27,12 +27,19 @@ describe("loadConfig", () => {
       metricsPort: 9000,
       leaseDurationSeconds: 20,
     });
+    expect(loadConfig([], {})).toMatchObject({ logLevel: "info", logFormat: "json" });
+    expect(loadConfig(["--log-level=debug", "--log-format=gcp"], { LOG_LEVEL: "warn" })).toMatchObject({
+      logLevel: "debug",
+      logFormat: "gcp",
+    });
   });
 
   it("rejects invalid values with a message naming the variable", () => {
     expect(() => loadConfig([], { LEASE_DURATION: "abc" })).toThrow(/LEASE_DURATION must be an integer/);
     expect(() => loadConfig([], { METRICS_PORT: "70000" })).toThrow(/METRICS_PORT/);
     expect(() => loadConfig([], { DRY_RUN: "maybe" })).toThrow(/DRY_RUN must be true or false/);
+    expect(() => loadConfig([], { LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL must be one of fatal, error/);
+    expect(() => loadConfig(["--log-format=text"], {})).toThrow(/LOG_FORMAT must be one of json, gcp/);
     expect(() => loadConfig(["--unknown"], {})).toThrow(/Unknown option/);
   });
 });

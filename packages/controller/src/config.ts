@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat } from "./logger.js";
 
 /** Controller settings: the existing controller's environment variables, plus flags that override them. */
 export interface ControllerConfig {
@@ -13,6 +14,8 @@ export interface ControllerConfig {
   clusterName?: string;
   podName: string;
   logLevel: string;
+  /** `json` (level names, ISO time) or `gcp` (adds Cloud Logging's `severity`). */
+  logFormat: LogFormat;
   /** Compute and report every action, write nothing to the cloud, nodes or pods. */
   dryRun: boolean;
   maxConcurrentReconciles: number;
@@ -35,6 +38,7 @@ export function loadConfig(
       "lease-duration": { type: "string" },
       "max-concurrent-reconciles": { type: "string" },
       "log-level": { type: "string" },
+      "log-format": { type: "string" },
     },
     strict: true,
   });
@@ -47,7 +51,8 @@ export function loadConfig(
     controllerVersion: env.CONTROLLER_VERSION ?? "dev",
     clusterName: env.CLUSTER_NAME || undefined,
     podName: env.POD_NAME ?? hostname(),
-    logLevel: values["log-level"] ?? env.LOG_LEVEL ?? "info",
+    logLevel: oneOf("LOG_LEVEL", values["log-level"] ?? env.LOG_LEVEL, LOG_LEVELS, "info"),
+    logFormat: oneOf("LOG_FORMAT", values["log-format"] ?? env.LOG_FORMAT, LOG_FORMATS, "json"),
     dryRun: values["dry-run"] ?? boolean("DRY_RUN", env.DRY_RUN),
     maxConcurrentReconciles: integer(
       "MAX_CONCURRENT_RECONCILES",
@@ -65,6 +70,13 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
     throw new Error(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined || raw === "") return fallback;
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new Error(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
+  return raw as T;
 }
 
 function boolean(name: string, raw: string | undefined): boolean {

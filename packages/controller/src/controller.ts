@@ -9,6 +9,7 @@ import { filter, map, mergeMap } from "rxjs/operators";
 import { AllocationIndex } from "./allocation-index.js";
 import { ClusterCache } from "./cluster-cache.js";
 import type { ControllerConfig } from "./config.js";
+import { FailureLog, errorFields } from "./failure-log.js";
 import { ControllerMetrics } from "./metrics.js";
 import { CloudWarmUp } from "./warm-up.js";
 import { NodeClaims } from "./node-claims.js";
@@ -59,7 +60,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
     registry,
     ...(config.clusterName ? { clusterName: config.clusterName } : {}),
   });
-  const cache = new ClusterCache(kubeConfig, registry);
+  const failures = new FailureLog(logger);
+  const cache = new ClusterCache(kubeConfig, registry, (error, resource) =>
+    failures.warn(`informer/${resource}`, { resource, ...errorFields(error) }, "list/watch failed, retrying"),
+  );
   const index = new AllocationIndex();
   const claims = new NodeClaims();
   const queue = new WorkQueue({ name: "netipallocation", registry });
@@ -80,6 +84,12 @@ export async function startController(options: ControllerOptions): Promise<Runni
     releaseOnCancel: options.releaseOnStop ?? true,
     ...(options.renewDeadlineSeconds ? { renewDeadlineSeconds: options.renewDeadlineSeconds } : {}),
     ...(options.retryPeriodSeconds ? { retryPeriodSeconds: options.retryPeriodSeconds } : {}),
+    onError: (error, operation) =>
+      failures.warn(
+        `lease/${operation}`,
+        { lease: config.leaseName, operation, ...errorFields(error) },
+        "leader election: Lease call failed",
+      ),
   });
   // Closed until this replica leads; then open while its lease is valid by its own clock, closed for good at loss.
   let fence: WriteFence = writeFence(() => false, AbortSignal.abort());
@@ -91,6 +101,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     metrics,
     claims,
     logger,
+    failures,
     fence: () => fence,
     dryRun: config.dryRun,
   });
@@ -98,6 +109,11 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const subscription = subscribeMappers(cache, index, queue);
   const warmUp = new CloudWarmUp(options.cloudFor, logger);
   subscription.add(cache.allocations.events$.subscribe((event) => void warmUp.warm(event.object)));
+  subscription.add(
+    cache.nodes.events$
+      .pipe(filter((event) => event.type === "delete"))
+      .subscribe((event) => metrics.forgetNode(event.object.metadata?.name ?? "")),
+  );
   cache.start();
   metrics.setHealthy(true);
   metrics.setLeader(false);
@@ -135,9 +151,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
           await queue.run((key) => reconciler.reconcile(key), {
             concurrency: config.maxConcurrentReconciles,
             onError: (key, error) =>
-              logger.warn(
-                { allocation: key, err: error instanceof Error ? error.message : String(error) },
-                "reconcile failed",
+              failures.warn(
+                `reconcile/${key}`,
+                { allocation: key, ...errorFields(error) },
+                "reconcile failed, retrying",
               ),
           });
         })();

@@ -88,8 +88,14 @@ export class Harness {
     if (this.core) await this.core.deleteCollectionNode({ labelSelector: `pool=${this.prefix}` });
   }
 
-  /** Starts the controller as production does (its entry point, configured by the environment). */
-  async spawnController(id: string, env: Record<string, string>, leaseSeconds = 6): Promise<ControllerProcess> {
+  /** Starts the controller as production does (its entry point, configured by the environment); `output: "pipe"`
+   * gives the test its stdout (the log lines). */
+  async spawnController(
+    id: string,
+    env: Record<string, string>,
+    leaseSeconds = 6,
+    output: "inherit" | "pipe" = "inherit",
+  ): Promise<ControllerProcess> {
     const child = spawn("node", [controllerMain], {
       env: {
         ...process.env,
@@ -102,7 +108,7 @@ export class Harness {
         LOG_LEVEL: process.env.IPAC_TEST_LOG ?? "error",
         ...env,
       },
-      stdio: ["ignore", "inherit", "inherit"],
+      stdio: ["ignore", output, "inherit"],
     });
     const started = { child, exited: new Promise<number | null>((resolveExit) => child.once("exit", resolveExit)) };
     this.processes.push(started);

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /** What one reconcile of an allocation reports to the gauges. */
 export interface AllocationFacts {
@@ -46,6 +46,8 @@ export class ControllerMetrics {
   constructor(options: { podName: string; version: string; clusterName?: string; registry?: Registry }) {
     const registry = (this.registry = options.registry ?? new Registry());
     if (options.clusterName) registry.setDefaultLabels({ cluster: options.clusterName });
+    // process_* (CPU, memory, file descriptors) and nodejs_* (event-loop lag, heap, GC), with the cluster label.
+    collectDefaultMetrics({ register: registry });
     const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
       new Gauge<L>({ name, help, labelNames, registers: [registry] });
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
@@ -81,10 +83,11 @@ export class ControllerMetrics {
     this.isLeader = gauge("netipallocation_controller_is_leader", "Whether this instance is the leader", ["pod_name"]);
     this.healthy = gauge("netipallocation_controller_healthy", "Whether controller is healthy", ["pod_name"]);
     this.ready = gauge("netipallocation_controller_ready", "Whether controller is ready", ["pod_name"]);
-    this.reconcileTotal = counter("netipallocation_reconcile_total", "Total number of reconciliation runs", [
-      "crd_name",
-      "status",
-    ]);
+    this.reconcileTotal = counter(
+      "netipallocation_reconcile_total",
+      "Total number of reconciliation runs by status: success; error (a cloud call or another write failed, or the cloud could not be read); controller_error (the reconcile itself failed)",
+      ["crd_name", "status"],
+    );
     this.attachTotal = counter("netipallocation_ip_attach_total", "Total number of IP attach operations", [
       "crd_name",
       "status",
@@ -118,7 +121,7 @@ export class ControllerMetrics {
     });
     this.failoverSeconds = new Histogram({
       name: "netipallocation_failover_seconds",
-      help: "Time from a node turning ineligible to its IP attached elsewhere and labelled",
+      help: "Time from the controller first seeing an IP's node ineligible (or the IP on no node) to the IP attached to another node and that node labelled ip.ready=true",
       labelNames: ["crd_name"],
       buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300],
       registers: [registry],

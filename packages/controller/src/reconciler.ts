@@ -20,8 +20,11 @@ import type { EventRecorder, HandlerResult } from "@ipac/runtime";
 import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { Applier } from "./apply.js";
+import { cloudFailure, cloudFailureText } from "./cloud-failure.js";
 import type { ClusterCache } from "./cluster-cache.js";
 import { decide, type DecideInput, type DecideOutput, type NodeView, type OtherAllocation } from "./decide/index.js";
+import { FailoverClock } from "./failover-clock.js";
+import type { FailureLog } from "./failure-log.js";
 import { instrumented } from "./instrumented-cloud.js";
 import { interruptedAttaches } from "./interrupted-attach.js";
 import type { ControllerMetrics } from "./metrics.js";
@@ -37,18 +40,25 @@ export interface ReconcilerOptions {
   metrics: ControllerMetrics;
   claims: NodeClaims;
   logger: Logger;
+  failures: FailureLog;
   /** The write fence of this replica's leadership term: every write to the cloud and the cluster passes it. */
   fence: () => WriteFence;
   dryRun: boolean;
   now?: () => number;
 }
 
+/**
+ * netipallocation_reconcile_total's status: `success`; `error` when a cloud call or another write failed or the
+ * cloud could not be read (the existing controller's value, which alerts use); `controller_error` when the
+ * reconcile itself failed (e.g. the API server refused a write it needs).
+ */
+type ReconcileStatus = "success" | "error" | "controller_error";
+
 /** reconcile(name) = gather (caches + one batched cloud read) → decide (pure) → apply. */
 export class Reconciler {
   private readonly custom: CustomObjectsApi;
   private readonly now: () => number;
-  /** When a move of an IP first became necessary, for the failover latency histogram. */
-  private readonly moveStartedAt = new Map<string, number>();
+  private readonly failover = new FailoverClock();
 
   constructor(private readonly options: ReconcilerOptions) {
     this.custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
@@ -60,23 +70,30 @@ export class Reconciler {
     const allocation = cache.allocations.store.get(name);
     if (!allocation) {
       metrics.forgetAllocation(name);
+      this.failover.forget(name);
       this.options.claims.releaseAll(name);
       return;
     }
     const started = this.now();
+    const outcome = { cloudOrApplyFailed: false };
+    let status: ReconcileStatus = "controller_error";
     try {
-      const result = await this.reconcileAllocation(allocation);
-      metrics.reconcileTotal.inc({ crd_name: name, status: "success" });
+      const result = await this.reconcileAllocation(allocation, outcome);
+      status = outcome.cloudOrApplyFailed ? "error" : "success";
       return result;
     } catch (error) {
-      metrics.reconcileTotal.inc({ crd_name: name, status: "error" });
+      if (outcome.cloudOrApplyFailed) status = "error";
       throw error;
     } finally {
+      metrics.reconcileTotal.inc({ crd_name: name, status });
       metrics.reconcileDuration.observe({ crd_name: name }, (this.now() - started) / 1000);
     }
   }
 
-  private async reconcileAllocation(allocation: NetIPAllocation): Promise<HandlerResult> {
+  private async reconcileAllocation(
+    allocation: NetIPAllocation,
+    outcome: { cloudOrApplyFailed: boolean },
+  ): Promise<HandlerResult> {
     const name = allocation.metadata.name;
     const logger = this.options.logger.child({ allocation: name });
     const validation = validateSpec(allocation.spec);
@@ -90,7 +107,9 @@ export class Reconciler {
     if (validation.valid && validation.spec.deletionPolicy === "Release" && !deleting)
       await this.ensureFinalizer(allocation, true);
 
-    const observed = validation.valid ? await this.observe(cloud, scope, validation.spec.reservedIPs) : new Map();
+    const observed = validation.valid
+      ? await this.observe(cloud, scope, validation.spec.reservedIPs, logger)
+      : new Map();
     const { observations, otherStaticHolders } = splitObservations(
       observed,
       validation.valid ? validation.spec.reservedIPs : [],
@@ -115,10 +134,12 @@ export class Reconciler {
       metrics: this.options.metrics,
       claims: this.options.claims,
       logger,
+      failures: this.options.failures,
       fence: this.options.fence(),
     }).apply(allocation, output, interrupted);
+    outcome.cloudOrApplyFailed = applied.failedActions > 0 || ("error" in observations && validation.valid);
 
-    this.report(allocation, input, output, observations);
+    this.report(allocation, input, output);
     if (deleting && output.released && applied.failedActions === 0) await this.ensureFinalizer(allocation, false);
     if (applied.retryable) throw applied.retryable;
     if ("error" in observations) return { requeue: true };
@@ -130,6 +151,7 @@ export class Reconciler {
     cloud: CloudProvider | undefined,
     scope: AddressScope,
     ips: string[],
+    logger: Logger,
   ): Promise<DecideInput["observations"]> {
     if (!cloud) {
       return {
@@ -141,7 +163,15 @@ export class Reconciler {
     } catch (error) {
       const cloudError = toCloudError(error, { provider: scope.provider, operation: "describeAddresses" });
       this.options.metrics.cloudApiError(scope.provider, "describeAddresses", cloudError.kind);
-      return { error: { kind: cloudError.kind, message: cloudError.message } };
+      const failure = cloudFailure(cloudError);
+      const what = `read ${scope.provider} addresses`;
+      this.options.failures.warn(
+        `${scope.provider}/${scope.region ?? ""}/describeAddresses/${failure.errorClass}`,
+        { operation: "describeAddresses", errorClass: failure.errorClass, code: failure.code, err: failure.message },
+        `cannot ${what}`,
+        logger,
+      );
+      return { error: { kind: cloudError.kind, message: cloudFailureText(what, failure) } };
     }
   }
 
@@ -225,12 +255,7 @@ export class Reconciler {
     };
   }
 
-  private report(
-    allocation: NetIPAllocation,
-    input: DecideInput,
-    output: DecideOutput,
-    observations: DecideInput["observations"],
-  ) {
+  private report(allocation: NetIPAllocation, input: DecideInput, output: DecideOutput) {
     const name = allocation.metadata.name;
     const attachments = new Map<string, string>();
     for (const a of output.status.assignments ?? [])
@@ -248,19 +273,8 @@ export class Reconciler {
       readyNodes: readyNodes.map((n) => n.name),
     });
     for (const node of input.nodes) this.options.metrics.reportNodeCordoned(node.name, node.unschedulable);
-    // Failover latency: from the first pass that had to move an IP to the pass that sees it attached and labelled.
-    const now = this.now();
-    for (const a of output.status.assignments ?? []) {
-      const moving = a.state === "Attaching" || a.state === "Detaching";
-      if (moving && !this.moveStartedAt.has(a.ip)) this.moveStartedAt.set(a.ip, now);
-      const labelled = a.state === "Attached" && readyNodes.some((n) => n.name === a.node);
-      const startedAt = this.moveStartedAt.get(a.ip);
-      if (labelled && startedAt !== undefined && "error" in observations === false) {
-        if ((a.moves ?? 0) > 0)
-          this.options.metrics.failoverSeconds.observe({ crd_name: name }, (now - startedAt) / 1000);
-        this.moveStartedAt.delete(a.ip);
-      }
-    }
+    for (const seconds of this.failover.update(input))
+      this.options.metrics.failoverSeconds.observe({ crd_name: name }, seconds);
   }
 
   /** deletionPolicy Release holds a finalizer until its IPs are released. */

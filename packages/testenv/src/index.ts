@@ -7,3 +7,4 @@ export { waitFor } from "./wait.js";
 export { freePort } from "./ports.js";
 export { chartTools, run, type ChartTools } from "./tools.js";
 export { startMoto, type MotoServer } from "./moto.js";
+export { PrometheusServer, type PrometheusOptions, type PrometheusAlert, type Sample } from "./prometheus.js";

@@ -6,19 +6,26 @@ import { promisify } from "node:util";
 export interface ChartTools {
   helm: string;
   promtool: string;
+  /** Debian's Prometheus server (same package as promtool), for tests against a real Prometheus. */
+  prometheus: string;
   /** Folder with the prometheus-operator CRDs (ServiceMonitor, PodMonitor, PrometheusRule). */
   prometheusOperatorCRDs: string;
 }
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
-/** helm, promtool and the prometheus-operator CRDs, installed once by hack/install-tools.sh. */
+/** helm, prometheus, promtool and the prometheus-operator CRDs, installed once by hack/install-tools.sh. */
 export async function chartTools(): Promise<ChartTools> {
   const { stdout } = await promisify(execFile)("bash", [join(repoRoot, "hack/install-tools.sh")], {
     timeout: 1_800_000,
   });
   const [bin, crds] = stdout.trim().split("\n").slice(-2);
-  return { helm: join(bin!, "helm"), promtool: join(bin!, "promtool"), prometheusOperatorCRDs: crds! };
+  return {
+    helm: join(bin!, "helm"),
+    promtool: join(bin!, "promtool"),
+    prometheus: join(bin!, "prometheus"),
+    prometheusOperatorCRDs: crds!,
+  };
 }
 
 /** Runs a command with KUBECONFIG set; resolves with stdout, rejects with stderr in the message. */

@@ -27,6 +27,8 @@ export interface InformerOptions<T extends CachedObject> {
   pageSize?: number;
   /** Server-side watch timeout; the watch is resumed from the last resourceVersion afterwards. */
   watchTimeoutSeconds?: number;
+  /** Every failed list or watch, before the restart with backoff (410 Gone relists and is not an error). */
+  onError?: (error: unknown, resource: string) => void;
 }
 
 interface InformerMetrics {
@@ -100,6 +102,8 @@ export class Informer<T extends CachedObject> {
   constructor(private readonly options: InformerOptions<T>) {
     this.synced = new Promise((resolve) => (this.markSynced = resolve));
     if (options.registry) this.metrics = informerMetrics(options.registry);
+    // Zero from the start, so rate() reads 0 rather than "no data" before the first restart.
+    this.metrics?.restarts.inc({ resource: options.resource }, 0);
   }
 
   get events$(): Observable<InformerEvent<T>> {
@@ -136,6 +140,7 @@ export class Informer<T extends CachedObject> {
           continue;
         }
         this.metrics?.restarts.inc({ resource: this.options.resource });
+        this.options.onError?.(error, this.options.resource);
         await this.sleeper.sleep(this.backoff.next());
       }
     }

@@ -19,6 +19,8 @@ export interface LeaderElectorOptions {
   releaseOnCancel?: boolean;
   /** Wall-clock time (Lease times are wall-clock MicroTimes) and timers; injectable for tests. */
   clock?: Clock;
+  /** Failed Lease calls (a 409 on renew is a lost race, not an error, and is not reported). */
+  onError?: (error: unknown, operation: "read" | "create" | "renew" | "release") => void;
   /** The Lease API; defaults to coordination.k8s.io/v1 through kubeConfig. */
   leases?: LeaseClient;
 }
@@ -153,11 +155,15 @@ export class LeaderElector {
     try {
       lease = await this.leases.read(namespace, name);
     } catch (error) {
-      if (statusCode(error) !== 404) return false;
+      if (statusCode(error) !== 404) {
+        this.options.onError?.(error, "read");
+        return false;
+      }
       const record = nextRecord({}, "acquire", identity, this.durationSeconds, now);
       try {
         await this.leases.create(namespace, { metadata: { name, namespace }, spec: toSpec(record) });
-      } catch {
+      } catch (error) {
+        if (statusCode(error) !== 409) this.options.onError?.(error, "create");
         return false;
       }
       return this.renewed(record, now);
@@ -172,8 +178,10 @@ export class LeaderElector {
         metadata: { name, namespace, resourceVersion: lease.metadata?.resourceVersion },
         spec: toSpec(record),
       });
-    } catch {
-      return false; // 409: someone else wrote first; anything else: try again next period
+    } catch (error) {
+      // 409: someone else wrote first; anything else: try again next period
+      if (statusCode(error) !== 409) this.options.onError?.(error, "renew");
+      return false;
     }
     return this.renewed(record, now);
   }
@@ -203,8 +211,8 @@ export class LeaderElector {
           acquireTimeMs: now,
         }),
       });
-    } catch {
-      // The lease then simply expires.
+    } catch (error) {
+      this.options.onError?.(error, "release"); // the lease then simply expires
     }
   }
 

@@ -38,6 +38,12 @@ export const AZURE_RESOURCE_GROUP = "MC_aks_westeurope";
 
 const controllerMain = resolve(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
 
+/** How a controller process is started from its environment: its entry point with this Node by default; the
+ * image test runs the container image instead. */
+export type Launcher = (env: Record<string, string>) => { command: string; args: string[] };
+
+export const nodeLauncher: Launcher = () => ({ command: "node", args: [controllerMain] });
+
 export interface ControllerProcess {
   child: ChildProcess;
   exited: Promise<number | null>;
@@ -56,7 +62,10 @@ export class Harness {
   /** Node label that keeps this test's nodes apart from other tests' in the shared cluster. */
   readonly poolLabel: Record<string, string>;
 
-  constructor(readonly prefix: string) {
+  constructor(
+    readonly prefix: string,
+    private readonly launch: Launcher = nodeLauncher,
+  ) {
     this.poolLabel = { pool: prefix };
   }
 
@@ -90,18 +99,19 @@ export class Harness {
 
   /** Starts the controller as production does (its entry point, configured by the environment). */
   async spawnController(id: string, env: Record<string, string>, leaseSeconds = 6): Promise<ControllerProcess> {
-    const child = spawn("node", [controllerMain], {
-      env: {
-        ...process.env,
-        KUBECONFIG: this.cp.kubeconfigPath,
-        METRICS_PORT: String(await freePort()),
-        LEASE_NAME: `${this.prefix}-leader`,
-        LEASE_NAMESPACE: "default",
-        LEASE_DURATION: String(leaseSeconds),
-        POD_NAME: id,
-        LOG_LEVEL: process.env.IPAC_TEST_LOG ?? "error",
-        ...env,
-      },
+    const controllerEnv = {
+      KUBECONFIG: this.cp.kubeconfigPath,
+      METRICS_PORT: String(await freePort()),
+      LEASE_NAME: `${this.prefix}-leader`,
+      LEASE_NAMESPACE: "default",
+      LEASE_DURATION: String(leaseSeconds),
+      POD_NAME: id,
+      LOG_LEVEL: process.env.IPAC_TEST_LOG ?? "error",
+      ...env,
+    };
+    const { command, args } = this.launch(controllerEnv);
+    const child = spawn(command, args, {
+      env: { ...process.env, ...controllerEnv },
       stdio: ["ignore", "inherit", "inherit"],
     });
     const started = { child, exited: new Promise<number | null>((resolveExit) => child.once("exit", resolveExit)) };

@@ -57,4 +57,4 @@ e2e: bootstrap control-plane build
 	bash hack/run-tests.sh --selectProjects e2e
 
 clean:
-	rm -rf packages/*/dist packages/*/tsconfig.tsbuildinfo
+	rm -rf packages/*/dist packages/*/*.tsbuildinfo test/dist test/*.tsbuildinfo

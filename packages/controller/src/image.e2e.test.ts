@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { Harness, type Launcher } from "./e2e-harness.js";
+import { Harness, type Launcher } from "../test/e2e-harness.js";
 
 const run = promisify(execFile);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -84,7 +84,7 @@ describe("the controller image", () => {
       }
       expect(ours).toContain("dist/main.js");
       expect(ours.filter((f) => !/^(dist|@ipac\/[a-z-]+\/dist)\/|^@ipac\/[a-z-]+\/package\.json$/.test(f))).toEqual([]);
-      expect(ours.filter((f) => /\.test\.js$/.test(f))).toEqual([]);
+      expect(ours.filter((f) => /\.test\.js$|e2e-harness|decide-scenarios|fake-clock/.test(f))).toEqual([]);
       const installed = await readdir(join(app, "node_modules/.pnpm"));
       const devOnly = installed.filter((p) => /^(jest|typescript|fast-check|@swc|eslint|prettier|selfsigned)@/.test(p));
       expect(devOnly).toEqual([]);

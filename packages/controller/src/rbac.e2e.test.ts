@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
 import { chartTools, controlPlaneBinaries, run, waitFor } from "@ipac/testenv";
 import { pino } from "pino";
-import { Harness } from "./e2e-harness.js";
+import { Harness } from "../test/e2e-harness.js";
 
 const chart = resolve(dirname(fileURLToPath(import.meta.url)), "../../../charts/ip-address-controller");
 const IPS = ["192.0.2.50", "192.0.2.51"];

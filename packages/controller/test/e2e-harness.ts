@@ -28,8 +28,8 @@ import {
 } from "@kubernetes/client-node";
 import { ignoreNotFound } from "@ipac/runtime";
 import { pino, type Logger } from "pino";
-import { loadConfig } from "./config.js";
-import { startController, type RunningController } from "./controller.js";
+import { loadConfig } from "../src/config.js";
+import { startController, type RunningController } from "../src/controller.js";
 
 export const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 

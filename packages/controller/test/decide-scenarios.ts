@@ -1,7 +1,7 @@
 // Builders and a tiny world simulation for decide's tests (table tests and properties).
 import { validateSpec, type NetIPAllocationSpec, type NetIPAllocationStatus } from "@ipac/api";
 import { gceInstanceKey, type AddressObservation } from "@ipac/cloud";
-import type { Action, DecideInput, DecideOutput, NodeView, PodView } from "./types.js";
+import type { Action, DecideInput, DecideOutput, NodeView, PodView } from "../src/decide/types.js";
 
 export const NOW = Date.parse("2026-01-01T00:00:00Z");
 

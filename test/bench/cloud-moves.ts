@@ -1,7 +1,8 @@
 // Time of one IP move through each adapter against the simulator, with zero latency and with realistic cloud
 // latencies (GCP zonal Operations ~2 s, the low end of 2–10 s; AWS ~1 s per call; Azure LROs ~5 s, the low end of
 // 5–30 s). Usage: node test/dist/bench/cloud-moves.js
-import { World, awsInstanceKey, azureVmKey, gceInstanceKey, type CloudProvider, type InstanceRef } from "@ipac/cloud";
+import { awsInstanceKey, azureVmKey, gceInstanceKey, type CloudProvider, type InstanceRef } from "@ipac/cloud";
+import { World } from "@ipac/cloud-sim";
 import { AwsCloudProvider } from "@ipac/cloud-aws";
 import { AzureCloudProvider } from "@ipac/cloud-azure";
 import { GcpCloudProvider } from "@ipac/cloud-gcp";

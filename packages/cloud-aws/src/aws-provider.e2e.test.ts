@@ -1,4 +1,5 @@
-import { World, awsInstanceKey } from "@ipac/cloud";
+import { awsInstanceKey } from "@ipac/cloud";
+import { World } from "@ipac/cloud-sim";
 import { Ec2Front } from "@ipac/cloud-sim";
 import { AWS_IAM_ACTIONS, AwsCloudProvider } from "./aws-provider.js";
 

@@ -1,4 +1,5 @@
-import { World, azureVmKey, type InstanceRef } from "@ipac/cloud";
+import { azureVmKey, type InstanceRef } from "@ipac/cloud";
+import { World } from "@ipac/cloud-sim";
 import { ArmFront } from "@ipac/cloud-sim";
 import { AZURE_ROLE_ACTIONS, AzureCloudProvider } from "./azure-provider.js";
 

@@ -84,7 +84,11 @@ describe("the controller image", () => {
       }
       expect(ours).toContain("dist/main.js");
       expect(ours.filter((f) => !/^(dist|@ipac\/[a-z-]+\/dist)\/|^@ipac\/[a-z-]+\/package\.json$/.test(f))).toEqual([]);
-      expect(ours.filter((f) => /\.test\.js$|e2e-harness|decide-scenarios|fake-clock/.test(f))).toEqual([]);
+      expect(
+        ours.filter((f) =>
+          /\.test\.js$|e2e-harness|decide-scenarios|fake-clock|world\.js|memory-provider|simulator/.test(f),
+        ),
+      ).toEqual([]);
       const installed = await readdir(join(app, "node_modules/.pnpm"));
       const devOnly = installed.filter((p) => /^(jest|typescript|fast-check|@swc|eslint|prettier|selfsigned)@/.test(p));
       expect(devOnly).toEqual([]);

@@ -14,7 +14,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { InMemoryCloudProvider, World, awsInstanceKey, azureVmKey, gceInstanceKey } from "@ipac/cloud";
+import { awsInstanceKey, azureVmKey, gceInstanceKey } from "@ipac/cloud";
+import { InMemoryCloudProvider, World } from "@ipac/cloud-sim";
 import { SimulatedNodes, freePort, sharedControlPlane, waitFor, type SharedControlPlane } from "@ipac/testenv";
 import {
   AppsV1Api,

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CloudError, awsInstanceKey, type World, type WorldAddress } from "@ipac/cloud";
+import { CloudError, awsInstanceKey } from "@ipac/cloud";
+import { type World, type WorldAddress } from "../world.js";
 import { Faults } from "../faults.js";
 import { document, type XmlNode } from "../xml.js";
 import { allocationIdOf, associationIdOf, networkInterfaceIdOf, privateIpOf } from "./ids.js";

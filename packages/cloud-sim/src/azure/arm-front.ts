@@ -2,7 +2,8 @@ import { createHash, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CloudError, type World, type WorldAddress, type WorldInstance } from "@ipac/cloud";
+import { CloudError } from "@ipac/cloud";
+import { type World, type WorldAddress, type WorldInstance } from "../world.js";
 import { generate } from "selfsigned";
 import { Faults } from "../faults.js";
 

@@ -1,7 +1,7 @@
-import { CloudError } from "./errors.js";
+import { CloudError } from "@ipac/cloud";
 import { InMemoryCloudProvider } from "./memory-provider.js";
 import { World } from "./world.js";
-import type { InstanceRef } from "./provider.js";
+import type { InstanceRef } from "@ipac/cloud";
 
 const ref = (key: string, zone = "z1"): InstanceRef => ({ provider: "gcp", key, name: key, zone });
 

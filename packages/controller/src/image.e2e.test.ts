@@ -105,11 +105,16 @@ describe("the controller image", () => {
     const endpoint = `http://${host}:${port}`;
     await h.addNodes(["a", "b", "c"], "us-west1-a");
     h.reserve(IPS, "gcp", "us-west1");
-    const controller = await h.spawnController(`${h.prefix}-0`, {
-      GCE_METADATA_HOST: endpoint.replace("http://", ""),
-      GCP_COMPUTE_ENDPOINT: endpoint,
-      GOOGLE_APPLICATION_CREDENTIALS: "",
-    });
+    // A generous lease: this test is about the image, and a container's first start on a loaded machine is slow.
+    const controller = await h.spawnController(
+      `${h.prefix}-0`,
+      {
+        GCE_METADATA_HOST: endpoint.replace("http://", ""),
+        GCP_COMPUTE_ENDPOINT: endpoint,
+        GOOGLE_APPLICATION_CREDENTIALS: "",
+      },
+      20,
+    );
     await h.createAllocation(`${h.prefix}-app`, {
       reservedIPs: IPS,
       cloud: { provider: "gcp", region: "us-west1" },

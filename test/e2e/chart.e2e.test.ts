@@ -232,8 +232,8 @@ describe("Helm chart, manifests and monitoring", () => {
 });
 
 /**
- * Starts the controller's entry point as the image does (`node …/dist/main.js`, configured by the environment), waits for readiness and leadership, scrapes /metrics, and checks SIGTERM stops it cleanly
- * with the lease released.
+ * Starts the controller's entry point as the image does (`node …/dist/main.js`, configured by the environment),
+ * waits for readiness and leadership, scrapes /metrics, and checks SIGTERM stops it cleanly with the lease released.
  */
 async function scrapeRunningController(cp: SharedControlPlane): Promise<Set<string>> {
   const port = await freePort();

@@ -1,4 +1,13 @@
-import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type NetIPAllocation, type NetIPAllocationStatus } from "@ipac/api";
+import {
+  API_VERSION,
+  GROUP,
+  IP_READY_LABEL,
+  KIND,
+  PLURAL,
+  VERSION,
+  type NetIPAllocation,
+  type NetIPAllocationStatus,
+} from "@ipac/api";
 import { isRetryable, retryDelayHint, toCloudError, type AddressScope, type CloudProvider } from "@ipac/cloud";
 import { ignoreNotFound, type EventRecorder } from "@ipac/runtime";
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
@@ -142,7 +151,7 @@ export class Applier {
         return;
       case "label":
         await this.core.patchNode(
-          { name: action.node, body: { metadata: { labels: { "ip.ready": action.set ? "true" : null } } } },
+          { name: action.node, body: { metadata: { labels: { [IP_READY_LABEL]: action.set ? "true" : null } } } },
           mergePatch,
         );
         return;

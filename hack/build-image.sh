@@ -93,7 +93,8 @@ cp -al "$rootfs/fs" "$ctx/rootfs"
 pnpm --filter @ipac/controller deploy --prod --legacy "$ctx/app" >/dev/null 2>&1
 # Type declarations, source maps and docs are not needed to run.
 find "$ctx/app" \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' -o -name '*.md' -o -name '*.tsbuildinfo' \) -type f -delete
-rm -rf "$ctx/app/src" "$ctx/app/tsconfig.json"
+# pnpm's install state (it records when it ran) is not read by Node: without it the image is reproducible.
+rm -f "$ctx/app/node_modules/.modules.yaml"
 {
   echo "# ip-address-controller $TAG (inputs $inputs)"
   echo "## Debian packages (deb)"

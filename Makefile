@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node/bin:$(CURDIR)/.tools/pnpm/bin:$(PATH)
 
-.PHONY: test demo bootstrap control-plane tools build generate lint unit e2e bench chaos clean
+.PHONY: test demo bootstrap control-plane tools build image image-lock generate lint unit e2e bench chaos clean
 
 ## test: everything CI runs: type-check, lint + format check, unit and e2e tests against a real control plane
 test: bootstrap control-plane tools
@@ -38,6 +38,14 @@ tools:
 build: bootstrap
 	pnpm exec tsc -b
 
+## image: the controller's image (image/Containerfile), built offline with buildah; cached by its inputs
+image: build
+	@bash hack/build-image.sh
+
+## image-lock: re-pin the image's Debian packages (image/debian-packages.lock) to the versions served today
+image-lock:
+	@bash hack/build-image.sh --lock
+
 ## generate: regenerate deploy/crds from packages/api (a unit test fails when they drift)
 generate: build
 	node packages/api/dist/generate-crd.js
@@ -53,4 +61,4 @@ e2e: bootstrap control-plane build
 	bash hack/run-tests.sh --selectProjects e2e
 
 clean:
-	rm -rf packages/*/dist packages/*/tsconfig.tsbuildinfo
+	rm -rf packages/*/dist packages/*/*.tsbuildinfo test/dist test/*.tsbuildinfo

@@ -3,13 +3,13 @@
 // 5–30 s). Usage: node test/dist/bench/cloud-moves.js
 import {
   OPEN_FENCE,
-  World,
   awsInstanceKey,
   azureVmKey,
   gceInstanceKey,
   type CloudProvider,
   type InstanceRef,
 } from "@ipac/cloud";
+import { World } from "@ipac/cloud-sim";
 import { AwsCloudProvider } from "@ipac/cloud-aws";
 import { AzureCloudProvider } from "@ipac/cloud-azure";
 import { GcpCloudProvider } from "@ipac/cloud-gcp";

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
+import { cp as copy, mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -93,6 +93,7 @@ describe("Helm chart, manifests and monitoring", () => {
         "PrometheusRule",
         "ServiceMonitor",
         "ConfigMap",
+        "CustomResourceDefinition",
       ]),
     );
     await run(kubectl, ["apply", "--dry-run=server", "-f", "-"], cp.kubeconfigPath, rendered);
@@ -110,6 +111,8 @@ describe("Helm chart, manifests and monitoring", () => {
         "--create-namespace",
         "--set",
         monitoringOn,
+        // Earlier test files on this control plane created the CRD without Helm: the release adopts it.
+        "--take-ownership",
         "--wait",
         "--timeout",
         "90s",
@@ -147,6 +150,37 @@ describe("Helm chart, manifests and monitoring", () => {
     expect(out).toMatch(/prometheusrule.*created/);
     expect(out).toMatch(/servicemonitor.*created/);
     expect(out).toMatch(/configmap.*dashboard.*created/);
+  });
+
+  it("upgrades the CRD with the release, and keeps it on uninstall", async () => {
+    const crdName = "crd/netipallocations.netinfra.darkbrains.com";
+    const columns = async () =>
+      JSON.parse(
+        await run(kubectl, ["get", crdName, "-o", "json"], cp.kubeconfigPath),
+      ).spec.versions[0].additionalPrinterColumns.map((c: { name: string }) => c.name) as string[];
+    const upgrade = (chartDir: string) =>
+      run(
+        tools.helm,
+        ["upgrade", "ipac", chartDir, "-n", "ipac-system", "--reuse-values", "--wait"],
+        cp.kubeconfigPath,
+      );
+
+    // A new chart version whose CRD gained a printer column (as happened once, and never arrived from crds/).
+    const changed = await mkdtemp(join(tmpdir(), "ipac-chart-"));
+    await copy(chart, changed, { recursive: true });
+    const template = join(changed, "templates/crd.yaml");
+    const printerColumn = "        - name: Upgraded\n          type: string\n          jsonPath: .metadata.uid\n";
+    const original = await readFile(template, "utf8");
+    await writeFile(template, original.replace(/^( +additionalPrinterColumns:\n)/m, `$1${printerColumn}`));
+    expect(await columns()).not.toContain("Upgraded");
+    await upgrade(changed);
+    expect(await columns()).toContain("Upgraded");
+    await upgrade(chart);
+    expect(await columns()).not.toContain("Upgraded");
+
+    await run(tools.helm, ["uninstall", "ipac", "-n", "ipac-system", "--wait"], cp.kubeconfigPath);
+    const kept = JSON.parse(await run(kubectl, ["get", crdName, "-o", "json"], cp.kubeconfigPath));
+    expect(kept.metadata.annotations["helm.sh/resource-policy"]).toBe("keep");
   });
 
   it("keeps deploy/ identical to the chart's rendering", async () => {
@@ -214,9 +248,8 @@ describe("Helm chart, manifests and monitoring", () => {
 });
 
 /**
- * Starts the controller exactly as the image does (`node packages/controller/dist/main.js`, configured by the
- * environment), waits for readiness and leadership, scrapes /metrics, and checks SIGTERM stops it cleanly
- * with the lease released.
+ * Starts the controller's entry point as the image does (`node …/dist/main.js`, configured by the environment),
+ * waits for readiness and leadership, scrapes /metrics, and checks SIGTERM stops it cleanly with the lease released.
  */
 async function scrapeRunningController(cp: SharedControlPlane): Promise<Set<string>> {
   const port = await freePort();

@@ -11,6 +11,8 @@ export const SHORT_NAMES = ["nia"];
 
 /** Label that tells workloads a node holds one of the allocation's IPs (pods use node affinity on it). */
 export const IP_READY_LABEL = "ip.ready";
+/** The well-known node label the controller reads a node's zone from. */
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
 /** Annotation on a NetIPAllocation that stops every write for it while observation goes on. */
 export const PAUSED_ANNOTATION = `${GROUP}/paused`;
 /** Finalizer held while deletionPolicy Release still has IPs to release. */

@@ -1,4 +1,5 @@
-import { FencedError, OPEN_FENCE, World, awsInstanceKey, type WriteFence } from "@ipac/cloud";
+import { FencedError, OPEN_FENCE, awsInstanceKey, type WriteFence } from "@ipac/cloud";
+import { World } from "@ipac/cloud-sim";
 import { Ec2Front } from "@ipac/cloud-sim";
 import { AWS_IAM_ACTIONS, AwsCloudProvider } from "./aws-provider.js";
 

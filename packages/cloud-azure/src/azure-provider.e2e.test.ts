@@ -1,4 +1,5 @@
-import { FencedError, OPEN_FENCE, World, azureVmKey, type InstanceRef, type WriteFence } from "@ipac/cloud";
+import { FencedError, OPEN_FENCE, azureVmKey, type InstanceRef, type WriteFence } from "@ipac/cloud";
+import { World } from "@ipac/cloud-sim";
 import { ArmFront } from "@ipac/cloud-sim";
 import { AZURE_ROLE_ACTIONS, AzureCloudProvider } from "./azure-provider.js";
 

@@ -1,4 +1,5 @@
-import { World, gceInstanceKey, type InstanceRef, OPEN_FENCE } from "@ipac/cloud";
+import { OPEN_FENCE, gceInstanceKey, type InstanceRef } from "@ipac/cloud";
+import { World } from "@ipac/cloud-sim";
 import { ComputeFront } from "@ipac/cloud-sim";
 import { PassThroughClient } from "google-auth-library";
 import { GCP_IAM_PERMISSIONS, GcpCloudProvider } from "./gcp-provider.js";

@@ -1,3 +1,5 @@
+export * from "./world.js";
+export * from "./memory-provider.js";
 export { Ec2Front } from "./aws/ec2-front.js";
 export { ComputeFront } from "./gcp/compute-front.js";
 export { ArmFront, PUBLIC_IP_RESOURCE_GROUP } from "./azure/arm-front.js";

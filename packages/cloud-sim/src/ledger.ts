@@ -1,4 +1,4 @@
-import type { World } from "@ipac/cloud";
+import type { World } from "./world.js";
 
 export type FrontName = "gcp" | "aws" | "azure";
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { World, type WorldAddress, type WorldInstance } from "@ipac/cloud";
+import { World, type WorldAddress, type WorldInstance } from "./world.js";
 import { Ec2Front } from "./aws/ec2-front.js";
 import { ArmFront } from "./azure/arm-front.js";
 import type { Faults, LatencyRange } from "./faults.js";

@@ -1,6 +1,6 @@
 import { actionChains } from "./action-chains.js";
 import { decide } from "./decide/decide.js";
-import { input, node, type Scenario } from "./decide/testing.js";
+import { input, node, type Scenario } from "../test/decide-scenarios.js";
 import type { Action } from "./decide/index.js";
 
 const describeAction = (a: Action) =>

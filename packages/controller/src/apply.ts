@@ -1,4 +1,13 @@
-import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type NetIPAllocation, type NetIPAllocationStatus } from "@ipac/api";
+import {
+  API_VERSION,
+  GROUP,
+  IP_READY_LABEL,
+  KIND,
+  PLURAL,
+  VERSION,
+  type NetIPAllocation,
+  type NetIPAllocationStatus,
+} from "@ipac/api";
 import {
   FencedError,
   isRetryable,
@@ -8,6 +17,7 @@ import {
   type CloudProvider,
   type WriteFence,
 } from "@ipac/cloud";
+
 import { ignoreNotFound, type EventRecorder } from "@ipac/runtime";
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
@@ -214,7 +224,7 @@ export class Applier {
         return;
       case "label":
         await this.core.patchNode(
-          { name: action.node, body: { metadata: { labels: { "ip.ready": action.set ? "true" : null } } } },
+          { name: action.node, body: { metadata: { labels: { [IP_READY_LABEL]: action.set ? "true" : null } } } },
           mergePatch,
         );
         return;

@@ -1,7 +1,7 @@
 import { awsInstanceKey } from "@ipac/cloud";
 import { Ec2Front } from "@ipac/cloud-sim";
 import { waitFor } from "@ipac/testenv";
-import { Harness } from "./e2e-harness.js";
+import { Harness } from "../test/e2e-harness.js";
 
 const IPS = ["198.18.10.1", "198.18.10.2"];
 

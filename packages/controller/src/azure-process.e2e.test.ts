@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { ArmFront } from "@ipac/cloud-sim";
 import { waitFor } from "@ipac/testenv";
 import { azureVmKey } from "@ipac/cloud";
-import { AZURE_SUBSCRIPTION, Harness } from "./e2e-harness.js";
+import { AZURE_SUBSCRIPTION, Harness } from "../test/e2e-harness.js";
 
 const IPS = ["20.50.0.1", "20.50.0.2"];
 

@@ -1,26 +1,25 @@
-import { GROUP, PLURAL, VERSION, type NetIPAllocation } from "@ipac/api";
+import { CLOUD_PROVIDERS, GROUP, PLURAL, VERSION, type NetIPAllocation } from "@ipac/api";
 import { parseProviderID } from "@ipac/cloud";
 import { Informer } from "@ipac/runtime";
-import type { KubeConfig, V1Node, V1OwnerReference, V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
+import type { KubeConfig, V1Node, V1ObjectMeta, V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
 import type { Registry } from "prom-client";
 import { selectorMatches } from "./allocation-index.js";
 import { trimNode, trimPod, trimReplicaSet } from "./trim.js";
-import { workloadKey } from "./workload.js";
-
-const PROVIDERS = ["gcp", "aws", "azure"] as const;
+import { controllerOf, workloadKey } from "./workload.js";
 
 /** Instance key of a node whatever its cloud, for the holder → node lookup. */
 function instanceKeyOf(node: V1Node): string[] {
-  for (const provider of PROVIDERS) {
+  for (const provider of CLOUD_PROVIDERS) {
     const parsed = parseProviderID(node.spec?.providerID, provider);
     if (parsed.ok) return [parsed.instance.key];
   }
   return [];
 }
 
-function controllerOwner(owners: V1OwnerReference[] | undefined, namespace: string | undefined): string[] {
-  const owner = owners?.find((o) => o.controller) ?? owners?.[0];
-  return owner ? [workloadKey(owner.kind, namespace ?? "default", owner.name)] : [];
+/** "Kind/namespace/name" of the object's controlling owner, for the by-owner indexes. */
+function ownerKey(metadata: V1ObjectMeta | undefined): string[] {
+  const owner = controllerOf(metadata);
+  return owner ? [workloadKey(owner.kind, metadata?.namespace ?? "default", owner.name)] : [];
 }
 
 /**
@@ -40,7 +39,7 @@ export class ClusterCache {
     this.nodes.store.addIndex("label", (n) => Object.entries(n.metadata?.labels ?? {}).map(([k, v]) => `${k}=${v}`));
     this.nodes.store.addIndex("instance", instanceKeyOf);
     this.pods = new Informer<V1Pod>({ ...common, path: "/api/v1/pods", resource: "pods", transform: trimPod });
-    this.pods.store.addIndex("owner", (p) => controllerOwner(p.metadata?.ownerReferences, p.metadata?.namespace));
+    this.pods.store.addIndex("owner", (p) => ownerKey(p.metadata));
     this.pods.store.addIndex("node", (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []));
     this.replicaSets = new Informer<V1ReplicaSet>({
       ...common,
@@ -48,9 +47,7 @@ export class ClusterCache {
       resource: "replicasets",
       transform: trimReplicaSet,
     });
-    this.replicaSets.store.addIndex("owner", (r) =>
-      controllerOwner(r.metadata?.ownerReferences, r.metadata?.namespace),
-    );
+    this.replicaSets.store.addIndex("owner", (r) => ownerKey(r.metadata));
     this.allocations = new Informer({
       ...common,
       path: `/apis/${GROUP}/${VERSION}/${PLURAL}`,

@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { controlPlaneBinaries, waitFor } from "@ipac/testenv";
 import { installCRD, netIPAllocationCRD } from "@ipac/api";
 import { CustomObjectsApi } from "@kubernetes/client-node";
-import { Harness } from "./e2e-harness.js";
+import { Harness } from "../test/e2e-harness.js";
 
 async function replaceCRDSchema(h: Harness, openAPIV3Schema: object): Promise<void> {
   const crd = netIPAllocationCRD();

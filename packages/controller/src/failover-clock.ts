@@ -1,5 +1,6 @@
 import type { AddressObservation } from "@ipac/cloud";
-import { nodeStanding, type DecideInput } from "./decide/index.js";
+import type { DecideInput } from "./decide/index.js";
+import { nodeStanding } from "./decide/eligibility.js";
 
 /**
  * Failover latency as DESIGN and the README define it: from the first moment the controller saw an IP's node

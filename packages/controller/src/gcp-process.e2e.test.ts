@@ -1,7 +1,7 @@
 import { gceInstanceKey } from "@ipac/cloud";
 import { ComputeFront } from "@ipac/cloud-sim";
 import { waitFor } from "@ipac/testenv";
-import { Harness } from "./e2e-harness.js";
+import { Harness } from "../test/e2e-harness.js";
 
 const IPS = ["34.120.0.1", "34.120.0.2"];
 

@@ -1,4 +1,5 @@
-import { InMemoryCloudProvider, World, gceInstanceKey, OPEN_FENCE } from "@ipac/cloud";
+import { OPEN_FENCE, gceInstanceKey } from "@ipac/cloud";
+import { InMemoryCloudProvider, World } from "@ipac/cloud-sim";
 import { instrumented } from "./instrumented-cloud.js";
 import { ControllerMetrics } from "./metrics.js";
 

@@ -1,6 +1,6 @@
 import { CoordinationV1Api, V1MicroTime } from "@kubernetes/client-node";
 import { waitFor } from "@ipac/testenv";
-import { Harness } from "./e2e-harness.js";
+import { Harness } from "../test/e2e-harness.js";
 
 const IPS = ["192.0.2.10", "192.0.2.11"];
 

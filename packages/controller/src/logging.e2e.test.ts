@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline";
 import { ComputeFront } from "@ipac/cloud-sim";
 import { freePort, waitFor } from "@ipac/testenv";
-import { Harness, type ControllerProcess } from "./e2e-harness.js";
+import { Harness, type ControllerProcess } from "../test/e2e-harness.js";
 
 const IPS = ["34.122.0.1"];
 

@@ -5,7 +5,7 @@ import { ComputeFront } from "@ipac/cloud-sim";
 import { PrometheusServer, chartTools, freePort, run, waitFor, type ChartTools } from "@ipac/testenv";
 import { AppsV1Api } from "@kubernetes/client-node";
 import { parse } from "yaml";
-import { Harness, type ControllerProcess } from "./e2e-harness.js";
+import { Harness, type ControllerProcess } from "../test/e2e-harness.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const chart = join(root, "charts/ip-address-controller");

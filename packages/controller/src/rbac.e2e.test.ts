@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
 import { chartTools, controlPlaneBinaries, run, waitFor } from "@ipac/testenv";
 import { pino } from "pino";
-import { Harness } from "./e2e-harness.js";
+import { Harness } from "../test/e2e-harness.js";
 
 const chart = resolve(dirname(fileURLToPath(import.meta.url)), "../../../charts/ip-address-controller");
 const IPS = ["192.0.2.50", "192.0.2.51"];
@@ -22,7 +22,8 @@ describe("the chart's RBAC", () => {
     const { helm } = await chartTools();
     await run(
       helm,
-      ["install", release, chart, "-n", namespace, "--create-namespace", "--set", "replicaCount=1"],
+      // The CRD is the harness's (installCRD), not this release's.
+      ["install", release, chart, "-n", namespace, "--create-namespace", "--set", "replicaCount=1,crds.enabled=false"],
       h.cp.kubeconfigPath,
     );
   });

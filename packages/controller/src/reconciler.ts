@@ -1,6 +1,7 @@
 import {
   FINALIZER,
   GROUP,
+  IP_READY_LABEL,
   PAUSED_ANNOTATION,
   PLURAL,
   VERSION,
@@ -261,7 +262,7 @@ export class Reconciler {
     for (const a of output.status.assignments ?? [])
       if (a.state === "Attached" && a.node) attachments.set(a.ip, a.node);
     const readyNodes = input.nodes.filter(
-      (n) => n.labels["ip.ready"] === "true" && [...attachments.values()].includes(n.name),
+      (n) => n.labels[IP_READY_LABEL] === "true" && [...attachments.values()].includes(n.name),
     );
     this.options.metrics.reportAllocation(name, {
       healthy: output.status.conditions?.find((c) => c.type === "Ready")?.status === "True",

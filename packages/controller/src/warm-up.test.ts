@@ -1,5 +1,5 @@
 import type { NetIPAllocation } from "@ipac/api";
-import { InMemoryCloudProvider, World } from "@ipac/cloud";
+import { InMemoryCloudProvider, World } from "@ipac/cloud-sim";
 import { pino } from "pino";
 import { CloudWarmUp } from "./warm-up.js";
 

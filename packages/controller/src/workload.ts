@@ -5,7 +5,8 @@ export function workloadKey(kind: string, namespace: string, name: string): stri
   return `${kind}/${namespace}/${name}`;
 }
 
-function controllerOf(metadata: V1ObjectMeta | undefined): V1OwnerReference | undefined {
+/** The owner that controls an object (the first owner when none is marked controller). */
+export function controllerOf(metadata: V1ObjectMeta | undefined): V1OwnerReference | undefined {
   return metadata?.ownerReferences?.find((owner) => owner.controller) ?? metadata?.ownerReferences?.[0];
 }
 

@@ -1,6 +1,6 @@
 export { controlPlaneBinaries, type ControlPlaneBinaries } from "./binaries.js";
 export { startControlPlane, NODE_LIFECYCLE, type ControlPlane, type ControlPlaneOptions } from "./control-plane.js";
-export { SimulatedNodes, SIMULATED_NODE_LABEL, ZONE_LABEL, type SimulatedNodeSpec } from "./nodes.js";
+export { SimulatedNodes, SIMULATED_NODE_LABEL, type SimulatedNodeSpec } from "./nodes.js";
 export { sharedControlPlane, type SharedControlPlane } from "./shared.js";
 export { default as stopSharedControlPlanes } from "./shared-state.js";
 export { waitFor } from "./wait.js";

@@ -3,7 +3,8 @@ import { waitFor } from "./wait.js";
 
 /** kwok simulates the kubelet of every node with this label; removing it makes the node fail (no more heartbeats). */
 export const SIMULATED_NODE_LABEL = "testenv.ipac.dev/simulated";
-export const ZONE_LABEL = "topology.kubernetes.io/zone";
+/** The well-known zone label, as a kubelet sets it (testenv is domain-free: it does not import @ipac/api). */
+const ZONE_LABEL = "topology.kubernetes.io/zone";
 
 export interface SimulatedNodeSpec {
   name: string;

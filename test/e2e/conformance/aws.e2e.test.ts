@@ -1,5 +1,6 @@
 import { AllocateAddressCommand, EC2Client, RunInstancesCommand, type EC2ClientConfig } from "@aws-sdk/client-ec2";
-import { World, awsInstanceKey, type InstanceRef } from "@ipac/cloud";
+import { awsInstanceKey, type InstanceRef } from "@ipac/cloud";
+import { World } from "@ipac/cloud-sim";
 import { AwsCloudProvider } from "@ipac/cloud-aws";
 import { Ec2Front } from "@ipac/cloud-sim";
 import { startMoto } from "@ipac/testenv";

@@ -1,4 +1,5 @@
-import { World, azureVmKey, type InstanceRef } from "@ipac/cloud";
+import { azureVmKey, type InstanceRef } from "@ipac/cloud";
+import { World } from "@ipac/cloud-sim";
 import { AzureCloudProvider } from "@ipac/cloud-azure";
 import { ArmFront } from "@ipac/cloud-sim";
 import { describeConformance } from "./suite.js";

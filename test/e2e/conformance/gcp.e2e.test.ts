@@ -1,4 +1,5 @@
-import { World, gceInstanceKey, type InstanceRef } from "@ipac/cloud";
+import { gceInstanceKey, type InstanceRef } from "@ipac/cloud";
+import { World } from "@ipac/cloud-sim";
 import { GcpCloudProvider } from "@ipac/cloud-gcp";
 import { ComputeFront } from "@ipac/cloud-sim";
 import { PassThroughClient } from "google-auth-library";

@@ -1,4 +1,5 @@
-import type { AddressScope, CloudErrorKind, CloudProvider, InstanceRef, World } from "@ipac/cloud";
+import type { AddressScope, CloudErrorKind, CloudProvider, InstanceRef } from "@ipac/cloud";
+import type { World } from "@ipac/cloud-sim";
 import type { Faults } from "@ipac/cloud-sim";
 
 /** An adapter on its official SDK, pointed at one backend, and what it needs to be released. */

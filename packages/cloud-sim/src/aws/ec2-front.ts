@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CloudError, awsInstanceKey, type World, type WorldAddress } from "@ipac/cloud";
+import { CloudError, awsInstanceKey } from "@ipac/cloud";
+import { type World, type WorldAddress } from "../world.js";
 import { Faults } from "../faults.js";
 import { closeAll } from "../servers.js";
 import { Ledger } from "../ledger.js";

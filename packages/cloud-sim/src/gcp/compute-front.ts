@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CloudError, gceInstanceKey, type World, type WorldInstance } from "@ipac/cloud";
+import { CloudError, gceInstanceKey } from "@ipac/cloud";
+import { type World, type WorldInstance } from "../world.js";
 import { Faults } from "../faults.js";
 import { closeAll } from "../servers.js";
 import { Ledger, type RequestRecord } from "../ledger.js";

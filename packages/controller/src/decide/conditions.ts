@@ -11,10 +11,7 @@ export function condition(
   now: number,
 ): Condition {
   const before = previous?.find((c) => c.type === type);
-  const lastTransitionTime =
-    before && before.status === status
-      ? before.lastTransitionTime
-      : new Date(now).toISOString().replace(/\.\d+Z$/, "Z");
+  const lastTransitionTime = before && before.status === status ? before.lastTransitionTime : iso(now);
   return { type, status, observedGeneration: generation, lastTransitionTime, reason, message };
 }
 
@@ -22,4 +19,9 @@ export function condition(
 export function changed(previous: readonly Condition[] | undefined, next: Condition): boolean {
   const before = previous?.find((c) => c.type === next.type);
   return !before || before.status !== next.status || before.message !== next.message;
+}
+
+/** A metav1.Time: RFC 3339 in UTC, whole seconds. */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { decide } from "./decide.js";
-import { NOW, applyActions, cloudWrites, input, node, pod, type Scenario } from "./testing.js";
+import { NOW, applyActions, cloudWrites, input, node, pod, type Scenario } from "../../test/decide-scenarios.js";
 import type { NodeView } from "./types.js";
 
 const IPS = ["10.0.0.1", "10.0.0.2", "10.0.0.3"];

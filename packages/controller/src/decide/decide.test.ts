@@ -1,5 +1,14 @@
 import { decide } from "./decide.js";
-import { NOW, cloudWrites, input, labelWrites, node, pod, applyActions, type Scenario } from "./testing.js";
+import {
+  NOW,
+  cloudWrites,
+  input,
+  labelWrites,
+  node,
+  pod,
+  applyActions,
+  type Scenario,
+} from "../../test/decide-scenarios.js";
 
 const ips3 = { reservedIPs: ["10.0.0.1", "10.0.0.2", "10.0.0.3"] };
 const run = (s: Scenario) => decide(input(s));

@@ -1,12 +1,11 @@
-import type { AssignmentState, Condition, IPAssignment, ValidatedSpec } from "@ipac/api";
+import { IP_READY_LABEL, type AssignmentState, type Condition, type IPAssignment, type ValidatedSpec } from "@ipac/api";
 import type { AddressObservation, InstanceRef } from "@ipac/cloud";
 import { selectorMatches } from "../allocation-index.js";
-import { changed, condition } from "./conditions.js";
+import { changed, condition, iso } from "./conditions.js";
 import { nodeStanding, type NodeStanding } from "./eligibility.js";
 import { place, type PlacementCandidate } from "./placement.js";
 import type { Action, DecideEvent, DecideInput, DecideOutput, NodeView } from "./types.js";
 
-const IP_READY = "ip.ready";
 /** After acting, look again soon: confirm the cloud state and finish what depended on it. */
 const CONFIRM_AFTER_MS = 1_000;
 const INVALID_SPEC_RECHECK_MS = 60_000;
@@ -345,7 +344,7 @@ class Decision {
           continue;
         }
         // Labels go first: the leaving node stops attracting pods before its IP goes.
-        if (from && plan.holder?.labels[IP_READY] === "true")
+        if (from && plan.holder?.labels[IP_READY_LABEL] === "true")
           this.actions.push({ type: "label", node: from, set: false, ip: plan.ip });
         const detachAt = this.actions.length;
         this.actions.push({
@@ -388,18 +387,19 @@ class Decision {
       if (plan.verdict === "keep" && plan.holder) {
         labelled.add(plan.holder.name);
         // A leaving or failing node keeps its IP (and any label) but is not newly advertised.
-        const advertise = plan.standing?.kind === "eligible" && plan.holder.labels[IP_READY] !== "true";
+        const advertise = plan.standing?.kind === "eligible" && plan.holder.labels[IP_READY_LABEL] !== "true";
         if (advertise) this.actions.push({ type: "label", node: plan.holder.name, set: true });
       }
     }
     for (const [node, index] of attachIndex) {
       labelled.add(node);
       const target = this.nodesByName.get(node)!;
-      if (target.labels[IP_READY] !== "true") this.actions.push({ type: "label", node, set: true, after: index });
+      if (target.labels[IP_READY_LABEL] !== "true") this.actions.push({ type: "label", node, set: true, after: index });
     }
     const alreadyUnlabelled = new Set(this.actions.flatMap((a) => (a.type === "label" && !a.set ? [a.node] : [])));
     for (const node of this.input.nodes) {
-      if (labelled.has(node.name) || alreadyUnlabelled.has(node.name) || node.labels[IP_READY] !== "true") continue;
+      if (labelled.has(node.name) || alreadyUnlabelled.has(node.name) || node.labels[IP_READY_LABEL] !== "true")
+        continue;
       if (this.input.occupiedByOthers.has(node.name)) continue;
       const ours = this.matchesSelector(node) || [...this.previousByIP.values()].some((a) => a.node === node.name);
       if (ours) this.actions.push({ type: "label", node: node.name, set: false });
@@ -431,7 +431,7 @@ class Decision {
     for (const plan of plans) {
       if (plan.verdict === "conflict" || plan.verdict === "blocked" || !plan.holderInstance) continue;
       held = true;
-      if (plan.holder?.labels[IP_READY] === "true")
+      if (plan.holder?.labels[IP_READY_LABEL] === "true")
         this.actions.push({ type: "label", node: plan.holder.name, set: false });
       this.actions.push({
         type: "detach",
@@ -589,8 +589,4 @@ class Decision {
 function instanceOf(node: NodeView): InstanceRef {
   if (!node.instance.ok) throw new Error(`node ${node.name} has no usable instance`);
   return node.instance.instance;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 }

@@ -1,5 +1,5 @@
 import type { KubeConfig, V1Lease } from "@kubernetes/client-node";
-import { FakeClock } from "../workqueue/fake-clock.js";
+import { FakeClock } from "../../test/fake-clock.js";
 import { LeaderElector, type LeaseClient } from "./leader-elector.js";
 
 /** An in-memory Lease whose calls can be held in flight, to play the races a slow API server produces. */

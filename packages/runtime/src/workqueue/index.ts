@@ -8,4 +8,3 @@ export {
   type RateLimiterOptions,
 } from "./rate-limiters.js";
 export { realClock, type Clock } from "./clock.js";
-export { FakeClock } from "./fake-clock.js";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { Registry } from "prom-client";
-import { FakeClock } from "./fake-clock.js";
+import { FakeClock } from "../../test/fake-clock.js";
 import { WorkQueue } from "./queue.js";
 import { BucketRateLimiter, ExponentialFailureRateLimiter, MaxOfRateLimiter } from "./rate-limiters.js";
 

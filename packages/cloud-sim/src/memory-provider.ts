@@ -1,7 +1,6 @@
 import type { CloudProviderName } from "@ipac/api";
-import { CloudError, type CloudErrorKind } from "./errors.js";
-import type { AddressObservation, AddressScope, CloudProvider, InstanceRef, WriteOptions } from "./provider.js";
-import { observationsOf } from "./observations.js";
+import { CloudError, observationsOf, type CloudErrorKind } from "@ipac/cloud";
+import type { AddressObservation, AddressScope, CloudProvider, InstanceRef, WriteOptions } from "@ipac/cloud";
 import type { World } from "./world.js";
 
 export type CloudOperation = "describeAddresses" | "attach" | "detach";

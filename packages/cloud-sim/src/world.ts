@@ -1,5 +1,5 @@
 import type { CloudProviderName } from "@ipac/api";
-import { CloudError } from "./errors.js";
+import { CloudError } from "@ipac/cloud";
 
 /** A VM with one primary NIC, which holds at most one public IP. */
 export interface WorldInstance {

@@ -1,7 +1,13 @@
 // Builders and a tiny world simulation for decide's tests (table tests and properties).
-import { validateSpec, type NetIPAllocationSpec, type NetIPAllocationStatus } from "@ipac/api";
+import {
+  IP_READY_LABEL,
+  ZONE_LABEL,
+  validateSpec,
+  type NetIPAllocationSpec,
+  type NetIPAllocationStatus,
+} from "@ipac/api";
 import { gceInstanceKey, type AddressObservation } from "@ipac/cloud";
-import type { Action, DecideInput, DecideOutput, NodeView, PodView } from "./types.js";
+import type { Action, DecideInput, DecideOutput, NodeView, PodView } from "../src/decide/types.js";
 
 export const NOW = Date.parse("2026-01-01T00:00:00Z");
 
@@ -9,7 +15,7 @@ export function node(name: string, overrides: Partial<NodeView> & { zone?: strin
   const zone = overrides.zone ?? "z1";
   return {
     name,
-    labels: { role: "public", "topology.kubernetes.io/zone": zone },
+    labels: { role: "public", [ZONE_LABEL]: zone },
     createdAt: NOW - 86_400_000,
     ready: "True",
     readySince: NOW - 3_600_000,
@@ -134,8 +140,8 @@ export function applyActions(s: Scenario, actions: Action[]): Scenario {
       holdings[action.ip] = action.node;
     } else if (action.type === "label") {
       const n = nodes.find((x) => x.name === action.node)!;
-      if (action.set) n.labels["ip.ready"] = "true";
-      else delete n.labels["ip.ready"];
+      if (action.set) n.labels[IP_READY_LABEL] = "true";
+      else delete n.labels[IP_READY_LABEL];
     }
     done.add(index);
   });

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { CloudError } from "./errors.js";
+import { CloudError } from "@ipac/cloud";
 import { World } from "./world.js";
 
 function world() {

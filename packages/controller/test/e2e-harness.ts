@@ -14,7 +14,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { InMemoryCloudProvider, World, awsInstanceKey, azureVmKey, gceInstanceKey } from "@ipac/cloud";
+import { awsInstanceKey, azureVmKey, gceInstanceKey } from "@ipac/cloud";
+import { InMemoryCloudProvider, World } from "@ipac/cloud-sim";
 import { SimulatedNodes, freePort, sharedControlPlane, waitFor, type SharedControlPlane } from "@ipac/testenv";
 import {
   AppsV1Api,
@@ -28,8 +29,8 @@ import {
 } from "@kubernetes/client-node";
 import { ignoreNotFound } from "@ipac/runtime";
 import { pino, type Logger } from "pino";
-import { loadConfig } from "./config.js";
-import { startController, type RunningController } from "./controller.js";
+import { loadConfig } from "../src/config.js";
+import { startController, type RunningController } from "../src/controller.js";
 
 export const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
@@ -37,6 +38,12 @@ export const AZURE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
 export const AZURE_RESOURCE_GROUP = "MC_aks_westeurope";
 
 const controllerMain = resolve(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
+
+/** How a controller process is started from its environment: its entry point with this Node by default; the
+ * image test runs the container image instead. */
+export type Launcher = (env: Record<string, string>) => { command: string; args: string[] };
+
+export const nodeLauncher: Launcher = () => ({ command: "node", args: [controllerMain] });
 
 export interface ControllerProcess {
   child: ChildProcess;
@@ -56,7 +63,10 @@ export class Harness {
   /** Node label that keeps this test's nodes apart from other tests' in the shared cluster. */
   readonly poolLabel: Record<string, string>;
 
-  constructor(readonly prefix: string) {
+  constructor(
+    readonly prefix: string,
+    private readonly launch: Launcher = nodeLauncher,
+  ) {
     this.poolLabel = { pool: prefix };
   }
 
@@ -96,18 +106,19 @@ export class Harness {
     leaseSeconds = 6,
     output: "inherit" | "pipe" = "inherit",
   ): Promise<ControllerProcess> {
-    const child = spawn("node", [controllerMain], {
-      env: {
-        ...process.env,
-        KUBECONFIG: this.cp.kubeconfigPath,
-        METRICS_PORT: String(await freePort()),
-        LEASE_NAME: `${this.prefix}-leader`,
-        LEASE_NAMESPACE: "default",
-        LEASE_DURATION: String(leaseSeconds),
-        POD_NAME: id,
-        LOG_LEVEL: process.env.IPAC_TEST_LOG ?? "error",
-        ...env,
-      },
+    const controllerEnv = {
+      KUBECONFIG: this.cp.kubeconfigPath,
+      METRICS_PORT: String(await freePort()),
+      LEASE_NAME: `${this.prefix}-leader`,
+      LEASE_NAMESPACE: "default",
+      LEASE_DURATION: String(leaseSeconds),
+      POD_NAME: id,
+      LOG_LEVEL: process.env.IPAC_TEST_LOG ?? "error",
+      ...env,
+    };
+    const { command, args } = this.launch(controllerEnv);
+    const child = spawn(command, args, {
+      env: { ...process.env, ...controllerEnv },
       stdio: ["ignore", output, "inherit"],
     });
     const started = { child, exited: new Promise<number | null>((resolveExit) => child.once("exit", resolveExit)) };

@@ -1,8 +1,7 @@
-import { OPEN_FENCE } from "./fence.js";
-import { CloudError } from "./errors.js";
+import { CloudError, OPEN_FENCE } from "@ipac/cloud";
 import { InMemoryCloudProvider } from "./memory-provider.js";
 import { World } from "./world.js";
-import type { InstanceRef } from "./provider.js";
+import type { InstanceRef } from "@ipac/cloud";
 
 const UNFENCED = { fence: OPEN_FENCE };
 

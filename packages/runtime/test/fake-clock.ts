@@ -1,4 +1,4 @@
-import type { Clock } from "./clock.js";
+import type { Clock } from "../src/workqueue/clock.js";
 
 /** A manual clock for tests: timers fire only when advanced. */
 export class FakeClock implements Clock {

@@ -8,6 +8,7 @@ import {
   MIN_RECONCILE_INTERVAL_SECONDS,
   WORKLOAD_KINDS,
 } from "./types.js";
+import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, MAX_LABEL_NAME, MAX_LABEL_PREFIX } from "./label-syntax.js";
 
 // The OpenAPI v3 schema of NetIPAllocation: it describes exactly types.ts. The apiserver enforces it
 // (including the CEL rules); the controller re-validates in validate.ts for objects the schema let through.
@@ -59,7 +60,20 @@ const specSchema = obj(
     nodeSelector: {
       type: "object",
       description: "Labels a node must carry to be eligible; empty means every node.",
-      additionalProperties: { type: "string" },
+      maxProperties: 32,
+      additionalProperties: { type: "string", maxLength: MAX_LABEL_NAME },
+      "x-kubernetes-validations": [
+        {
+          rule: `self.all(k, k.matches('${LABEL_KEY_PATTERN.replaceAll("\\", "\\\\")}') && size(k) <= ${MAX_LABEL_PREFIX + 1 + MAX_LABEL_NAME})`,
+          message:
+            "every key must be a valid label key (an optional DNS prefix and '/', then a name of up to 63 characters)",
+        },
+        {
+          rule: `self.all(k, self[k].matches('${LABEL_VALUE_PATTERN}'))`,
+          message:
+            "every value must be a valid label value (up to 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric)",
+        },
+      ],
     },
     cloud: obj(
       "Where the IPs live.",
@@ -141,8 +155,9 @@ const assignmentSchema = obj(
     }),
     since: str("When the IP entered this state.", { format: "date-time" }),
     from: str("While Attaching: the node the IP is being moved from."),
-    lastMoveReason: str("Why the IP last moved."),
-    moves: int("How many times the IP moved."),
+    moveReason: str("While a move is under way: why the IP moves (lastMoveReason once the move is done)."),
+    lastMoveReason: str("Why the IP last moved (set when a move completes)."),
+    moves: int("How many moves of the IP completed."),
     message: str("Details, e.g. why it is Blocked or Unattached."),
   },
   { required: ["ip", "state"] },

@@ -88,7 +88,11 @@ export interface IPAssignment {
   since?: string;
   /** While Attaching: the node the IP is being moved from (with the target, the move's intent). */
   from?: string;
+  /** While a move is under way: why the IP moves (becomes lastMoveReason once the move is done). */
+  moveReason?: string;
+  /** Why the IP last moved; set when a move completes. */
   lastMoveReason?: string;
+  /** Completed moves (attempts that failed do not count). */
   moves?: number;
   message?: string;
 }

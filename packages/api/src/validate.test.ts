@@ -31,6 +31,11 @@ describe("validateSpec", () => {
     });
   });
 
+  it("accepts the label syntax Kubernetes accepts in nodeSelector", () => {
+    const nodeSelector = { "topology.kubernetes.io/zone": "us-west1-a", role: "public-node", "node.x/empty": "" };
+    expect(validateSpec({ ...base, nodeSelector })).toMatchObject({ valid: true, spec: { nodeSelector } });
+  });
+
   it("canonicalises IPv6 and keeps workloadRef", () => {
     const result = validateSpec({
       ...base,
@@ -64,6 +69,10 @@ describe("validateSpec", () => {
     [{ ...base, workloadRef: { kind: "Deployment", name: "a" }, deploymentRef: { name: "b" } }, /not both/],
     [{ ...base, deploymentRef: {} }, /spec.deploymentRef.name: required/],
     [{ ...base, nodeSelector: { role: 1 } }, /spec.nodeSelector/],
+    [{ ...base, nodeSelector: { role: "public node" } }, /spec.nodeSelector: "public node" is not a valid label value/],
+    [{ ...base, nodeSelector: { role: "x".repeat(64) } }, /is not a valid label value/],
+    [{ ...base, nodeSelector: { "bad key": "a" } }, /spec.nodeSelector: "bad key" is not a valid label key/],
+    [{ ...base, nodeSelector: { "Example.com/role": "a" } }, /is not a valid label key/],
     [{ ...base, deletionPolicy: "Delete" }, /spec.deletionPolicy/],
     [{ ...base, notReadyGracePeriodSeconds: -1 }, /spec.notReadyGracePeriodSeconds/],
     [{ ...base, allowForeignTakeover: "yes" }, /spec.allowForeignTakeover/],

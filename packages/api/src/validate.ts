@@ -14,6 +14,7 @@ import {
   type ValidatedSpec,
   type WorkloadKind,
 } from "./types.js";
+import { labelKeyError, labelValueError } from "./label-syntax.js";
 
 // The controller's own check of a spec. The CRD schema rejects most bad input, but objects created under an
 // older CRD, or on a server without CEL, can still arrive: they get a clear InvalidSpec, never a crash.
@@ -85,7 +86,13 @@ export function validateSpec(spec: unknown): SpecValidation {
   if (spec.nodeSelector !== undefined) {
     if (!isObject(spec.nodeSelector) || !Object.values(spec.nodeSelector).every((v) => typeof v === "string")) {
       errors.push("spec.nodeSelector: must be a map of label names to string values");
-    } else nodeSelector = spec.nodeSelector as Record<string, string>;
+    } else {
+      const syntax = Object.entries(spec.nodeSelector as Record<string, string>).flatMap(([key, value]) =>
+        [labelKeyError(key), labelValueError(value)].filter((e) => e !== undefined),
+      );
+      for (const error of syntax) errors.push(`spec.nodeSelector: ${error}`);
+      nodeSelector = spec.nodeSelector as Record<string, string>;
+    }
   }
 
   const number = (field: string, fallback: number, min: number, max: number): number => {

@@ -1,4 +1,4 @@
-import { CloudError, toCloudError, type CloudErrorKind } from "@ipac/cloud";
+import { CloudError, parseRetryAfter, toCloudError, type CloudErrorKind } from "@ipac/cloud";
 
 /** Azure RestError (statusCode, code) → the controller's error classes. */
 export function azureError(error: unknown, operation: string): CloudError {
@@ -21,15 +21,12 @@ export function azureError(error: unknown, operation: string): CloudError {
   else if (status === 400) kind = "InvalidInput";
   else if (status >= 500) kind = "Transient";
   if (!kind) return toCloudError(error, { provider: "azure", operation });
-  const retryAfter = Number(
-    (error as { response?: { headers?: { get?: (n: string) => string | undefined } } }).response?.headers?.get?.(
-      "retry-after",
-    ),
-  );
+  const headers = (error as { response?: { headers?: { get?: (n: string) => string | undefined } } }).response?.headers;
+  const retryAfterMs = kind === "RateLimited" ? parseRetryAfter(headers?.get?.("retry-after")) : undefined;
   return new CloudError(kind, message, {
     provider: "azure",
     operation,
     cause: error,
-    ...(kind === "RateLimited" ? { retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : 5_000 } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   });
 }

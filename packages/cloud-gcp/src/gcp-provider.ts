@@ -100,14 +100,19 @@ export class GcpCloudProvider implements CloudProvider {
     const [current, statics] = await Promise.all([this.currentAccessConfig(where), this.staticAddresses(region)]);
     if (current?.natIP === ip) return; // already there: repeating is a no-op
     // Every refusal comes before the node's ephemeral IP is deleted, so a refused attach costs the node nothing.
-    const refuse = (kind: "NotFound" | "Conflict", message: string) =>
-      new CloudError(kind, message, { provider: "gcp", operation: "instances.addAccessConfig" });
+    const refuse = (message: string) =>
+      new CloudError("Conflict", message, { provider: "gcp", operation: "instances.addAccessConfig" });
     const address = statics.get(ip);
-    if (!address) throw refuse("NotFound", `no static address ${ip} in region ${region}`);
+    if (!address)
+      throw new CloudError("NotFound", `no static address ${ip} in region ${region} (the region of ${instance.name})`, {
+        provider: "gcp",
+        operation: "instances.addAccessConfig",
+        resource: "address",
+      });
     const user = gcpHolder(address);
-    if (user) throw refuse("Conflict", `static address ${ip} is in use by ${user.name}`);
+    if (user) throw refuse(`static address ${ip} is in use by ${user.name}`);
     if (current?.natIP && statics.has(current.natIP))
-      throw refuse("Conflict", `instance ${instance.name} holds static address ${current.natIP}; not replacing it`);
+      throw refuse(`instance ${instance.name} holds static address ${current.natIP}; not replacing it`);
     if (current) await this.deleteAccessConfig(where, current.name ?? ACCESS_CONFIG, fence);
     try {
       await this.addAccessConfig(where, ip, fence);
@@ -270,7 +275,12 @@ export function gcpHolder(address: IAddress): AddressObservation["holder"] {
   if (!user) return undefined;
   const instance = SELF_LINK.exec(user);
   if (instance)
-    return { key: gceInstanceKey(instance[1]!, instance[2]!, instance[3]!), name: instance[3]!, zone: instance[2]! };
+    return {
+      key: gceInstanceKey(instance[1]!, instance[2]!, instance[3]!),
+      name: instance[3]!,
+      zone: instance[2]!,
+      account: instance[1]!,
+    };
   return { key: user, name: user.split("/").slice(-2).join("/") };
 }
 

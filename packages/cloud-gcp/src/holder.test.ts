@@ -4,13 +4,14 @@ import { gcpHolder } from "./gcp-provider.js";
 describe("gcpHolder", () => {
   const base = "https://www.googleapis.com/compute/v1/projects/my-project";
 
-  it("maps an instance user to the instance key nodes use", () => {
+  it("maps an instance user to the instance key nodes use, keeping its project for a detach", () => {
     expect(
       gcpHolder({ address: "34.1.1.1", status: "IN_USE", users: [`${base}/zones/us-west1-a/instances/gke-pool-1`] }),
     ).toEqual({
       key: "gce://my-project/us-west1-a/gke-pool-1",
       name: "gke-pool-1",
       zone: "us-west1-a",
+      account: "my-project",
     });
   });
 

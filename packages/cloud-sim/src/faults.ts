@@ -5,6 +5,8 @@ export interface ScriptedFault {
   code: string;
   status: number;
   remaining: number;
+  /** For 429s: the Retry-After the front sends (seconds; default 1). */
+  retryAfterSeconds?: number;
 }
 
 /** A latency drawn uniformly from [minMs, maxMs] (fixed at minMs without maxMs). */
@@ -37,9 +39,14 @@ export class Faults {
     else this.rates.set(operation, { code, status, probability });
   }
 
-  /** The next `times` calls of `operation` fail with `code`/`status`. */
-  failNext(operation: string, code: string, status: number, times = 1): void {
-    this.scripted.set(operation, { code, status, remaining: times });
+  /** The next `times` calls of `operation` fail with `code`/`status` (0 clears it). */
+  failNext(operation: string, code: string, status: number, times = 1, retryAfterSeconds?: number): void {
+    this.scripted.set(operation, {
+      code,
+      status,
+      remaining: times,
+      ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
+    });
   }
 
   /** From now on, asynchronous writes (GCP zonal Operations, Azure long-running operations) stay in progress

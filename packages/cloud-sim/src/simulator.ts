@@ -143,7 +143,13 @@ export class Simulator {
         const latency = rangeOf(input.latency);
         if (latency) faults.latency(latency, (input.latency as { operation?: string }).operation);
         if (input.operation)
-          faults.failNext(text("operation"), text("code"), Number(input.status ?? 500), Number(input.times ?? 1));
+          faults.failNext(
+            text("operation"),
+            text("code"),
+            Number(input.status ?? 500),
+            Number(input.times ?? 1),
+            input.retryAfterSeconds === undefined ? undefined : Number(input.retryAfterSeconds),
+          );
         const duration = rangeOf(input.operationDuration);
         if (duration) {
           if (text("front") === "aws") throw new Error("the EC2 front has no asynchronous operations");

@@ -31,8 +31,11 @@ export interface AddressObservation {
   ip: string;
   /** false: no reserved (static) address with this IP exists in the scope. */
   reserved: boolean;
-  /** Instance holding the IP now, if any. Its key matches InstanceRef.key of a node's instance. */
-  holder?: { key: string; name: string; zone?: string };
+  /**
+   * Instance holding the IP now, if any. Its key matches InstanceRef.key of a node's instance; it carries all the
+   * adapter needs to detach from it (project, resource group), node or not.
+   */
+  holder?: Omit<InstanceRef, "provider">;
   /** Zonal IPs (Azure zonal Standard SKU) attach only to instances in this zone. */
   zone?: string;
 }

@@ -32,7 +32,7 @@ describe("cloudFailure", () => {
     expect(failure.message.length).toBe(200);
   });
 
-  it("classifies what an adapter did not (unknown failures are Transient)", () => {
-    expect(cloudFailure(new Error("socket hang up"))).toEqual({ errorClass: "Transient", message: "socket hang up" });
+  it("classifies what an adapter did not (unrecognised failures are Unknown)", () => {
+    expect(cloudFailure(new Error("socket hang up"))).toEqual({ errorClass: "Unknown", message: "socket hang up" });
   });
 });

@@ -63,6 +63,8 @@ export interface Scenario {
   allocation?: Partial<DecideInput["allocation"]>;
   dryRun?: boolean;
   supportsAtomicReassociate?: boolean;
+  writeFailures?: DecideInput["writeFailures"];
+  workloadMissing?: boolean;
   now?: number;
 }
 
@@ -95,6 +97,8 @@ export function input(s: Scenario): DecideInput {
     others: s.others ?? [],
     occupiedByOthers: s.occupiedByOthers ?? new Map(),
     holdingOtherStaticIPs: s.holdingOtherStaticIPs ?? new Set(),
+    ...(s.writeFailures ? { writeFailures: s.writeFailures } : {}),
+    ...(s.workloadMissing ? { workloadMissing: true } : {}),
     observations: observations(ips, s.holdings ?? {}, s.nodes),
   };
 }

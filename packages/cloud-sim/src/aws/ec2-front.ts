@@ -77,7 +77,11 @@ export class Ec2Front {
     response.once("close", () => (record.outcome = response.writableFinished ? response.statusCode : "aborted"));
     try {
       const fault = await this.faults.enter(action);
-      if (fault) throw new Ec2Error(fault.code, `injected ${fault.code}`, fault.status);
+      if (fault) {
+        // EC2 itself sends no Retry-After; a fault asked for one stands for a proxy or gateway that does.
+        if (fault.retryAfterSeconds !== undefined) response.setHeader("retry-after", String(fault.retryAfterSeconds));
+        throw new Ec2Error(fault.code, `injected ${fault.code}`, fault.status);
+      }
       const result = this.dispatch(action, params, replica);
       response.writeHead(200, { "content-type": "text/xml;charset=UTF-8" });
       response.end(document(`${action}Response`, NAMESPACE, { requestId, ...result }));

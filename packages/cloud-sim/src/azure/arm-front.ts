@@ -111,7 +111,7 @@ export class ArmFront {
       response.once("close", () => (record.outcome = response.writableFinished ? response.statusCode : "aborted"));
       const fault = await this.faults.enter(operation);
       if (fault) {
-        const headers = fault.status === 429 ? { "retry-after": "1" } : {};
+        const headers = fault.status === 429 ? { "retry-after": String(fault.retryAfterSeconds ?? 1) } : {};
         throw Object.assign(new ArmError(fault.status, fault.code, `injected ${fault.code}`), { headers });
       }
       const { status, result, headers } = this.dispatch(method, url.pathname, body ? JSON.parse(body) : undefined, {

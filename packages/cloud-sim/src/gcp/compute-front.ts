@@ -15,6 +15,7 @@ class ApiError extends Error {
     readonly status: number,
     readonly reason: string,
     message: string,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -99,7 +100,7 @@ export class ComputeFront {
       });
       await this.beforeOperation?.(route.operation, record);
       const fault = await this.faults.enter(route.operation);
-      if (fault) throw new ApiError(fault.status, fault.code, `injected ${fault.code}`);
+      if (fault) throw new ApiError(fault.status, fault.code, `injected ${fault.code}`, fault.retryAfterSeconds ?? 1);
       const result = await route.run(url.searchParams, input, replica);
       response.writeHead(200, { "content-type": "application/json; charset=UTF-8" });
       response.end(JSON.stringify(result));
@@ -114,14 +115,21 @@ export class ComputeFront {
                 error.message,
               )
             : new ApiError(500, "backendError", String(error));
-      const retryAfter = e.status === 429 ? { "retry-after": "1" } : {};
-      response.writeHead(e.status, { "content-type": "application/json; charset=UTF-8", ...retryAfter });
+      // Throttling says how long to wait twice, as Google APIs do: the header, and a google.rpc.RetryInfo detail.
+      const wait = e.status === 429 ? (e.retryAfterSeconds ?? 1) : undefined;
+      response.writeHead(e.status, {
+        "content-type": "application/json; charset=UTF-8",
+        ...(wait !== undefined ? { "retry-after": String(wait) } : {}),
+      });
       response.end(
         JSON.stringify({
           error: {
             code: e.status,
             message: e.message,
             errors: [{ message: e.message, domain: "global", reason: e.reason }],
+            ...(wait !== undefined
+              ? { details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: `${wait}s` }] }
+              : {}),
           },
         }),
       );

@@ -73,12 +73,35 @@ describe("decide", () => {
     expect(labelWrites(moved)).toEqual(["-a", "+b"]);
     expect(cloudWrites(moved)).toEqual(["detach 10.0.0.1 a", "attach 10.0.0.1 b"]);
     expect(moved.actions.findIndex((a) => a.type === "label" && !a.set)).toBe(0);
-    expect(moved.status.assignments?.[0]).toMatchObject({
+    // The move is under way: recorded as intent, counted once it lands.
+    const attaching = moved.status.assignments?.[0];
+    expect(attaching).toMatchObject({ node: "b", state: "Attaching", from: "a", moveReason: "node a is cordoned" });
+    expect(attaching?.moves).toBeUndefined();
+    const landed = run({ nodes, holdings: { "10.0.0.1": "b" }, previousStatus: moved.status });
+    expect(landed.status.assignments?.[0]).toMatchObject({
       node: "b",
-      state: "Attaching",
+      state: "Attached",
       moves: 1,
       lastMoveReason: "node a is cordoned",
     });
+    expect(landed.status.assignments?.[0]?.from).toBeUndefined();
+  });
+
+  it("counts a move once however many attempts it took, and two moves as two", () => {
+    const nodes = [node("a", { unschedulable: true }), node("b"), node("c")];
+    const first = run({ nodes, holdings: { "10.0.0.1": "a" } });
+    // The attach failed after the detach: the IP is free, the next pass places it again, still the same move.
+    const retried = run({ nodes, holdings: {}, previousStatus: first.status });
+    expect(retried.status.assignments?.[0]).toMatchObject({ state: "Attaching", from: "a" });
+    expect(retried.status.assignments?.[0]?.moves).toBeUndefined();
+    const landed = run({ nodes, holdings: { "10.0.0.1": "b" }, previousStatus: retried.status });
+    expect(landed.status.assignments?.[0]).toMatchObject({ moves: 1, lastMoveReason: "node a is cordoned" });
+    const again = run({ nodes, holdings: { "10.0.0.1": "b" }, previousStatus: landed.status });
+    expect(again.status.assignments?.[0]?.moves).toBe(1);
+    const cordonedB = [node("a", { unschedulable: true }), node("b", { unschedulable: true }), node("c")];
+    const second = run({ nodes: cordonedB, holdings: { "10.0.0.1": "b" }, previousStatus: again.status });
+    const secondLanded = run({ nodes: cordonedB, holdings: { "10.0.0.1": "c" }, previousStatus: second.status });
+    expect(secondLanded.status.assignments?.[0]).toMatchObject({ moves: 2, lastMoveReason: "node b is cordoned" });
   });
 
   it("moves atomically where the cloud can (AWS reassociation)", () => {
@@ -144,8 +167,16 @@ describe("decide", () => {
   it("reports NoEligibleNode and Degraded when nodes are fewer than IPs", () => {
     const out = run({ spec: ips3, nodes: [node("a")] });
     expect(cloudWrites(out)).toEqual(["attach 10.0.0.1 a"]);
-    expect(out.events.filter((e) => e.reason === "NoEligibleNode")).toHaveLength(2);
-    expect(out.status.conditions?.find((c) => c.type === "Degraded")).toMatchObject({ status: "True" });
+    // One Event naming both IPs, not one per IP (the per-object Event budget is small).
+    const noNode = out.events.filter((e) => e.reason === "NoEligibleNode");
+    expect(noNode).toHaveLength(1);
+    expect(noNode[0]?.message).toMatch(/no eligible node for 10.0.0.2, 10.0.0.3 \(1 eligible nodes\)/);
+    expect(noNode[0]?.message).not.toMatch(/all holding IPs/);
+    expect(out.status.conditions?.find((c) => c.type === "Degraded")).toMatchObject({
+      status: "True",
+      reason: "NoEligibleNode",
+    });
+    expect(run({ spec: ips3, nodes: [node("a")], previousStatus: out.status }).events).toEqual([]);
     expect(out.status.assignments?.[2]).toMatchObject({
       state: "Unattached",
       message: "no eligible node: every node the selector picks holds one of this allocation's IPs",
@@ -288,6 +319,86 @@ describe("decide", () => {
       reason: "Permission",
     });
     expect(out.events[0]).toMatchObject({ reason: "CloudError" });
+  });
+
+  it("is never Ready while the cloud cannot be read, even if it was before", () => {
+    const ready = run({ nodes: [node("a")], holdings: { "10.0.0.1": "a" } });
+    expect(ready.status.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    const out = decide({
+      ...input({ nodes: [node("a")], previousStatus: ready.status }),
+      observations: { error: { kind: "Transient", message: "503 backendError" } },
+    });
+    expect(out.status.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "CloudUnreadable",
+    });
+    expect(out.status.conditions?.find((c) => c.type === "Degraded")).toMatchObject({ status: "True" });
+    expect(out.status.conditions?.filter((c) => c.type === "Ready")).toHaveLength(1);
+  });
+
+  it.each([
+    ["Permission", "PermissionDenied"],
+    ["Configuration", "ConfigurationError"],
+    ["RateLimited", "Throttled"],
+    ["Transient", "AttachFailed"],
+    ["Unknown", "AttachFailed"],
+  ])("says a failing %s attach is stuck: Degraded %s, not Ready, and why in the assignment", (kind, reason) => {
+    const failure = {
+      action: "attach" as const,
+      node: "a",
+      kind,
+      text: `attach 10.0.0.1 to node a failed: ${kind} (403): denied`,
+      retryAt: NOW + 30_000,
+    };
+    const out = run({ nodes: [node("a")], writeFailures: new Map([["10.0.0.1", failure]]) });
+    expect(out.status.conditions?.find((c) => c.type === "Degraded")).toMatchObject({ status: "True", reason });
+    expect(out.status.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason });
+    expect(out.status.assignments?.[0]?.message).toMatch(/attach 10.0.0.1 to node a failed: .* next try at 2026-/);
+  });
+
+  it("treats a node whose instance the cloud does not find as gone: label off, its IP placed elsewhere", () => {
+    const missing = node("a", { instanceMissing: true, labels: { role: "public", "ip.ready": "true" } });
+    const out = run({ nodes: [missing, node("b")] });
+    expect(cloudWrites(out)).toEqual(["attach 10.0.0.1 b"]);
+    expect(labelWrites(out)).toEqual(["+b", "-a"]);
+    expect(out.status.conditions?.find((c) => c.type === "Degraded")).toMatchObject({
+      status: "True",
+      reason: "InstanceNotFound",
+    });
+  });
+
+  it("warns once, with a Degraded reason, when the workload does not exist", () => {
+    const out = run({ nodes: [node("a")], holdings: { "10.0.0.1": "a" }, workloadMissing: true });
+    expect(out.events).toEqual([
+      expect.objectContaining({
+        reason: "WorkloadNotFound",
+        message: expect.stringMatching(/Deployment default\/web/),
+      }),
+    ]);
+    expect(out.status.conditions?.find((c) => c.type === "Degraded")).toMatchObject({ reason: "WorkloadNotFound" });
+    const again = run({
+      nodes: [node("a")],
+      holdings: { "10.0.0.1": "a" },
+      workloadMissing: true,
+      previousStatus: out.status,
+    });
+    expect(again.events).toEqual([]);
+  });
+
+  it("treats a paused annotation that is neither true nor false as paused, and says so", () => {
+    const out = run({ nodes: [node("a")], allocation: { paused: true, invalidPauseValue: "yes" } });
+    expect(out.actions).toEqual([]);
+    expect(out.status.conditions?.find((c) => c.type === "Paused")).toMatchObject({
+      status: "True",
+      reason: "InvalidAnnotation",
+    });
+    expect(out.events.map((e) => e.reason)).toContain("InvalidAnnotation");
+  });
+
+  it("names the region it searched for an address it did not find", () => {
+    const i = input({ nodes: [node("a")], spec: { cloud: { provider: "gcp", region: "us-east1" } } });
+    const out = decide({ ...i, observations: new Map() });
+    expect(out.status.assignments?.[0]?.message).toBe("no reserved gcp address 10.0.0.1 found in region us-east1");
   });
 
   it("does not move an IP twice within the cool-off, unless its node is gone", () => {

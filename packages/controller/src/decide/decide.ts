@@ -1,10 +1,17 @@
-import { IP_READY_LABEL, type AssignmentState, type Condition, type IPAssignment, type ValidatedSpec } from "@ipac/api";
+import {
+  IP_READY_LABEL,
+  PAUSED_ANNOTATION,
+  type AssignmentState,
+  type Condition,
+  type IPAssignment,
+  type ValidatedSpec,
+} from "@ipac/api";
 import type { AddressObservation, InstanceRef } from "@ipac/cloud";
 import { selectorMatches } from "../allocation-index.js";
 import { changed, condition, iso } from "./conditions.js";
 import { nodeStanding, type NodeStanding } from "./eligibility.js";
 import { place, type PlacementCandidate } from "./placement.js";
-import type { Action, DecideEvent, DecideInput, DecideOutput, NodeView } from "./types.js";
+import type { Action, DecideEvent, DecideInput, DecideOutput, NodeView, WriteFailure } from "./types.js";
 
 /** After acting, look again soon: confirm the cloud state and finish what depended on it. */
 const CONFIRM_AFTER_MS = 1_000;
@@ -68,6 +75,12 @@ export function decide(input: DecideInput): DecideOutput {
     if (changed(prevConditions, cloudError)) {
       events.push({ type: "Warning", reason: "CloudError", message: `reading addresses failed: ${message}` });
     }
+    // Where the IPs are is unknown: never Ready, and Degraded says why.
+    const reason = problemReasonOfKind(kind) ?? "CloudUnreadable";
+    const unreadable = `the cloud cannot be read: ${message}`;
+    const kept = (previous?.conditions ?? []).filter(
+      (c) => !["CloudError", "InvalidSpec", "Ready", "Degraded"].includes(c.type),
+    );
     return {
       actions: [],
       dryRun: input.dryRun,
@@ -76,7 +89,9 @@ export function decide(input: DecideInput): DecideOutput {
         ...previous,
         observedGeneration: allocation.generation,
         conditions: [
-          ...(previous?.conditions ?? []).filter((c) => c.type !== "CloudError" && c.type !== "InvalidSpec"),
+          cond("Ready", "False", reason, unreadable),
+          cond("Degraded", "True", reason, unreadable),
+          ...kept,
           cloudError,
         ],
       },
@@ -154,7 +169,7 @@ class Decision {
         ip,
         verdict: "blocked",
         state: "Blocked",
-        message: `no reserved ${this.spec.provider} address ${ip} found`,
+        message: `no reserved ${this.spec.provider} address ${ip} found ${this.spec.region ? `in region ${this.spec.region}` : "in any region (spec.cloud.region is not set)"}`,
       };
     }
     const holderKey = observation.holder?.key;
@@ -235,14 +250,9 @@ class Decision {
     };
   }
 
+  /** The holder as the adapter observed it (project, resource group and all), so it can detach from it. */
   private instanceRefOf(observation: AddressObservation): InstanceRef {
-    const holder = observation.holder!;
-    return {
-      provider: this.spec.provider,
-      key: holder.key,
-      name: holder.name,
-      ...(holder.zone ? { zone: holder.zone } : {}),
-    };
+    return { provider: this.spec.provider, ...observation.holder! };
   }
 
   private olderClaimant(ip: string): string | undefined {
@@ -464,26 +474,26 @@ class Decision {
       condition(prevConditions, type, status, reason, message, allocation.generation, now);
 
     const summary = `${attached} of ${reserved} IPs attached`;
-    const problems = [
-      ...(unplaced.length > 0 && !allocation.paused && !allocation.deleting
-        ? [`no eligible node for ${unplaced.map((p) => p.ip).join(", ")} (${eligibleNodes} eligible nodes): ${why}`]
-        : []),
-      ...blocked.map((p) => `${p.ip}: ${p.message}`),
-      ...conflicts.map((p) => `${p.ip}: ${p.message}`),
-    ];
-    const ready = attached === reserved;
+    const acting = !allocation.paused && !allocation.deleting;
+    const noNode =
+      unplaced.length > 0 && acting
+        ? `no eligible node for ${unplaced.map((p) => p.ip).join(", ")} (${eligibleNodes} eligible nodes): ${why}`
+        : undefined;
+    const problems = this.problems(plans, noNode);
+    const failing = problems.some((p) => FAILURE_REASONS.has(p.reason));
+    const ready = attached === reserved && !failing;
     const conditions = [
       cond(
         "Ready",
         ready ? "True" : "False",
-        ready ? "AllAttached" : allocation.paused ? "Paused" : "NotAllAttached",
-        problems.length ? `${summary}; ${problems[0]}` : summary,
+        ready ? "AllAttached" : allocation.paused ? "Paused" : failing ? problems[0]!.reason : "NotAllAttached",
+        problems.length ? `${summary}; ${problems[0]!.message}` : summary,
       ),
       cond(
         "Degraded",
         problems.length > 0 ? "True" : "False",
-        problems.length > 0 ? "IPsNotAttached" : "AsExpected",
-        problems.join("; ") || "all IPs attached or being attached",
+        problems[0]?.reason ?? "AsExpected",
+        problems.map((p) => p.message).join("; ") || "all IPs attached or being attached",
       ),
       cond(
         "Conflict",
@@ -491,30 +501,20 @@ class Decision {
         conflicts.length > 0 ? "IPClaimedByOlderAllocation" : "NoConflict",
         conflicts.map((p) => `${p.ip}: ${p.message}`).join("; ") || "no IP is listed by another allocation",
       ),
-      cond(
-        "Paused",
-        allocation.paused ? "True" : "False",
-        allocation.paused ? "PausedByAnnotation" : "Active",
-        allocation.paused
-          ? "writes are paused by the netinfra.darkbrains.com/paused annotation"
-          : "controller acts on this allocation",
-      ),
+      this.pausedCondition(cond),
     ];
     for (const c of conditions) {
       if (!changed(prevConditions, c)) continue;
       if (c.type === "Conflict" && c.status === "True")
         this.events.push({ type: "Warning", reason: "Conflict", message: c.message });
+      if (c.type === "Paused" && c.reason === "InvalidAnnotation")
+        this.events.push({ type: "Warning", reason: "InvalidAnnotation", message: c.message });
     }
-    for (const plan of unplaced) {
-      if (allocation.paused || allocation.deleting) break;
-      if (this.previousByIP.get(plan.ip)?.state !== "Unattached" || plan.verdict === "release") {
-        this.events.push({
-          type: "Warning",
-          reason: "NoEligibleNode",
-          message: `no eligible node for ${plan.ip} (${eligibleNodes} eligible nodes, all holding IPs): ${why}`,
-        });
-      }
-    }
+    // One Event for all the IPs left without a node, when that set changes (the per-object Event budget is small).
+    const newlyUnplaced = unplaced.some(
+      (p) => this.previousByIP.get(p.ip)?.state !== "Unattached" || p.verdict === "release",
+    );
+    if (noNode && newlyUnplaced) this.events.push({ type: "Warning", reason: "NoEligibleNode", message: noNode });
     for (const plan of blocked) {
       const before = this.previousByIP.get(plan.ip);
       if (before?.state === "Blocked" && before.message === plan.message) continue;
@@ -525,6 +525,8 @@ class Decision {
         message: `${plan.ip}: ${plan.message}`,
       });
     }
+    if (this.input.workloadMissing && !this.reportedBefore(this.workloadMissingText()))
+      this.events.push({ type: "Warning", reason: "WorkloadNotFound", message: this.workloadMissingText() });
     if (this.actions.length > 0) this.requeueAt = Math.min(this.requeueAt, now + CONFIRM_AFTER_MS);
     return {
       actions: this.actions,
@@ -544,8 +546,67 @@ class Decision {
     };
   }
 
+  /** Everything not as it should be, most urgent first: the first one's reason is Degraded's reason. */
+  private problems(plans: IPPlan[], noNode: string | undefined): Problem[] {
+    const problems: Problem[] = [];
+    const failures = [...(this.input.writeFailures?.values() ?? [])];
+    failures.sort((a, b) => failureRank(a) - failureRank(b));
+    for (const failure of failures)
+      problems.push({
+        reason: failureReason(failure),
+        message: `${failure.text}; next try at ${iso(failure.retryAt)}`,
+      });
+    for (const node of this.input.nodes) {
+      if (node.instanceMissing && this.matchesSelector(node))
+        problems.push({
+          reason: "InstanceNotFound",
+          message: `node ${node.name}: its instance is not found in the cloud (deleted or terminated), so the node is treated as gone`,
+        });
+    }
+    if (noNode) problems.push({ reason: "NoEligibleNode", message: noNode });
+    for (const plan of plans) {
+      if (plan.verdict === "blocked")
+        problems.push({
+          reason: plan.observation?.holder ? "IPInUseElsewhere" : "IPNotReserved",
+          message: `${plan.ip}: ${plan.message}`,
+        });
+      if (plan.verdict === "conflict")
+        problems.push({ reason: "IPClaimedByOlderAllocation", message: `${plan.ip}: ${plan.message}` });
+    }
+    if (this.input.workloadMissing) problems.push({ reason: "WorkloadNotFound", message: this.workloadMissingText() });
+    if (this.input.allocation.invalidPauseValue !== undefined)
+      problems.push({ reason: "InvalidAnnotation", message: this.invalidPauseText() });
+    return problems;
+  }
+
+  /** The previous status's Degraded condition already said this: its Event was recorded then. */
+  private reportedBefore(text: string): boolean {
+    const degraded = this.input.allocation.previousStatus?.conditions?.find((c) => c.type === "Degraded");
+    return degraded?.status === "True" && degraded.message.includes(text);
+  }
+
+  private workloadMissingText(): string {
+    const w = this.spec.workload!;
+    return `workload ${w.kind} ${w.namespace}/${w.name} not found: IPs are placed, but no pod keeps a leaving node's IP and none is evicted`;
+  }
+
+  private invalidPauseText(): string {
+    return `annotation ${PAUSED_ANNOTATION}="${this.input.allocation.invalidPauseValue}" is neither "true" nor "false": treated as paused (nothing is written) until it is one of them`;
+  }
+
+  private pausedCondition(
+    cond: (type: string, status: Condition["status"], reason: string, message: string) => Condition,
+  ) {
+    const { paused, invalidPauseValue } = this.input.allocation;
+    if (invalidPauseValue !== undefined) return cond("Paused", "True", "InvalidAnnotation", this.invalidPauseText());
+    return paused
+      ? cond("Paused", "True", "PausedByAnnotation", `writes are paused by the ${PAUSED_ANNOTATION} annotation`)
+      : cond("Paused", "False", "Active", "controller acts on this allocation");
+  }
+
   private assignment(plan: IPPlan, target: NodeView | undefined, why: string): IPAssignment {
     const previous = this.previousByIP.get(plan.ip);
+    const acting = !this.input.allocation.paused && !this.input.allocation.deleting;
     let node = plan.holder?.name;
     let instance = plan.holderInstance?.name;
     let zone = plan.holder?.zone;
@@ -553,22 +614,33 @@ class Decision {
     let message = plan.message;
     let lastMoveReason = previous?.lastMoveReason;
     let moves = previous?.moves ?? 0;
-    let from: string | undefined;
-    if (target && !this.input.allocation.paused && !this.input.allocation.deleting) {
-      if (plan.holder && plan.holder.name !== target.name) from = plan.holder.name;
+    // A move under way (recorded by an earlier pass) stays pending until the IP is attached somewhere else.
+    const pending = previous?.from !== undefined ? { from: previous.from, reason: previous.moveReason } : undefined;
+    let move: { from?: string; reason?: string } | undefined;
+    if (target && acting) {
       node = target.name;
       instance = instanceOf(target).name;
       zone = target.zone;
       state = "Attaching";
-      if (plan.verdict === "release") {
-        lastMoveReason = plan.moveReason;
-        moves += 1;
-      }
-    } else if (plan.verdict === "release" && !this.input.allocation.deleting && !this.input.allocation.paused) {
+      if (plan.verdict === "release")
+        move = { ...(plan.holder ? { from: plan.holder.name } : {}), reason: plan.moveReason };
+      else if (pending && pending.from !== target.name) move = pending;
+    } else if (plan.verdict === "release" && acting) {
       message = `${plan.moveReason}; no eligible node to move it to: ${why}`;
-    } else if (plan.verdict === "place" && !this.input.allocation.paused) {
+      move = {
+        ...(plan.holder ? { from: plan.holder.name } : pending ? { from: pending.from } : {}),
+        reason: plan.moveReason,
+      };
+    } else if (plan.verdict === "place" && acting) {
       message = `no eligible node: ${why}`;
+      move = pending;
+    } else if (plan.verdict === "keep" && pending && previous?.node === node && node !== pending.from) {
+      // The move landed: count it once, now.
+      moves += 1;
+      lastMoveReason = pending.reason ?? lastMoveReason;
     }
+    const failure = this.input.writeFailures?.get(plan.ip);
+    if (failure && state !== "Attached") message = `${failure.text}; next try at ${iso(failure.retryAt)}`;
     if (this.input.allocation.paused && plan.verdict !== "keep") message = message ?? "paused";
     const same = previous && previous.state === state && previous.node === node;
     return {
@@ -578,12 +650,46 @@ class Decision {
       ...(zone ? { zone } : {}),
       state,
       since: same && previous.since ? previous.since : iso(this.input.now),
-      ...(from ? { from } : {}),
+      ...(move?.from ? { from: move.from } : {}),
+      ...(move?.from && move.reason ? { moveReason: move.reason } : {}),
       ...(lastMoveReason ? { lastMoveReason } : {}),
       ...(moves > 0 ? { moves } : {}),
       ...(message ? { message } : {}),
     };
   }
+}
+
+interface Problem {
+  reason: string;
+  message: string;
+}
+
+/** Reasons that mean an IP is stuck on a failing write: Ready is False while one holds. */
+const FAILURE_REASONS = new Set([
+  "PermissionDenied",
+  "ConfigurationError",
+  "Throttled",
+  "AttachFailed",
+  "DetachFailed",
+]);
+
+/** The Degraded reason of a cloud error kind that is about the controller's access or setup, not one IP. */
+function problemReasonOfKind(kind: string): string | undefined {
+  if (kind === "Permission") return "PermissionDenied";
+  if (kind === "Configuration") return "ConfigurationError";
+  if (kind === "RateLimited") return "Throttled";
+  return undefined;
+}
+
+function failureReason(failure: WriteFailure): string {
+  return problemReasonOfKind(failure.kind) ?? (failure.action === "attach" ? "AttachFailed" : "DetachFailed");
+}
+
+/** Permission and configuration first: they need a human; then throttling; then the rest. */
+const FAILURE_ORDER = ["Permission", "Configuration", "RateLimited"];
+function failureRank(failure: WriteFailure): number {
+  const rank = FAILURE_ORDER.indexOf(failure.kind);
+  return rank < 0 ? FAILURE_ORDER.length : rank;
 }
 
 function instanceOf(node: NodeView): InstanceRef {

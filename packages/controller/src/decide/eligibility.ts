@@ -28,6 +28,11 @@ export type NodeStanding =
 export function nodeStanding(node: NodeView, spec: ValidatedSpec, now: number): NodeStanding {
   if (node.deleting) return { kind: "gone", reason: `node ${node.name} is being deleted` };
   if (!node.instance.ok) return { kind: "gone", reason: `node ${node.name}: ${node.instance.reason}` };
+  if (node.instanceMissing)
+    return {
+      kind: "gone",
+      reason: `node ${node.name}: instance ${node.instance.instance.name} not found in the cloud`,
+    };
   if (node.ready !== "True") {
     const reason = `node ${node.name} is NotReady (Ready=${node.ready})`;
     const until = node.readySince + spec.notReadyGracePeriodSeconds * 1000;

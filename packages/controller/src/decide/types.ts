@@ -15,6 +15,20 @@ export interface NodeView {
   zone?: string;
   /** The node's cloud instance, or why it has none usable for this allocation's cloud. */
   instance: ProviderIDResult;
+  /** The cloud answered that this node's instance does not exist (deleted or terminated): the node is gone. */
+  instanceMissing?: boolean;
+}
+
+/** A cloud write for one IP that failed and waits for its retry (the retry policy's memory, see retry-policy.ts). */
+export interface WriteFailure {
+  action: "attach" | "detach";
+  node?: string;
+  /** CloudErrorKind of the failure. */
+  kind: string;
+  /** Short text: "attach 1.2.3.4 to node n1 failed: Permission (403): …". */
+  text: string;
+  /** When the next attempt may be made (ms). */
+  retryAt: number;
 }
 
 /** A pod of the allocation's workload. */
@@ -41,6 +55,8 @@ export interface DecideInput {
     createdAt: number;
     deleting: boolean;
     paused: boolean;
+    /** The paused annotation's value when it is neither "true" nor "false" (then treated as paused: the safe side). */
+    invalidPauseValue?: string;
     previousStatus?: NetIPAllocationStatus;
   };
   spec: SpecValidation;
@@ -58,6 +74,10 @@ export interface DecideInput {
    * place, one set by hand, another allocation's): none of ours can join it, the cloud would refuse.
    */
   holdingOtherStaticIPs: ReadonlySet<string>;
+  /** Cloud writes that failed, by IP, not yet retried (status and conditions must say so). */
+  writeFailures?: ReadonlyMap<string, WriteFailure>;
+  /** The referenced workload does not exist (keep-while-pods-run and evictions cannot act). */
+  workloadMissing?: boolean;
   /** The cloud's view of this allocation's IPs, or the error that prevented reading it. */
   observations: ReadonlyMap<string, AddressObservation> | { error: { kind: string; message: string } };
 }

@@ -95,7 +95,7 @@ export function input(s: Scenario): DecideInput {
     others: s.others ?? [],
     occupiedByOthers: s.occupiedByOthers ?? new Map(),
     holdingOtherStaticIPs: s.holdingOtherStaticIPs ?? new Set(),
-    observations: observations(ips, s.holdings ?? {}, s.nodes),
+    observations: { ok: true, addresses: observations(ips, s.holdings ?? {}, s.nodes) },
   };
 }
 

@@ -119,7 +119,10 @@ describe("decide", () => {
 
   it("reports an IP that is not reserved in the cloud", () => {
     const i = input({ nodes: [node("b")] });
-    const out = decide({ ...i, observations: new Map([["10.0.0.1", { ip: "10.0.0.1", reserved: false }]]) });
+    const out = decide({
+      ...i,
+      observations: { ok: true, addresses: new Map([["10.0.0.1", { ip: "10.0.0.1", reserved: false }]]) },
+    });
     expect(out.actions).toEqual([]);
     expect(out.status.assignments?.[0]).toMatchObject({
       state: "Blocked",
@@ -280,7 +283,7 @@ describe("decide", () => {
     const i = input({ nodes: [node("a")] });
     const out = decide({
       ...i,
-      observations: { error: { kind: "Permission", message: "compute.addresses.list denied" } },
+      observations: { ok: false, error: { kind: "Permission", message: "compute.addresses.list denied" } },
     });
     expect(out.actions).toEqual([]);
     expect(out.status.conditions?.find((c) => c.type === "CloudError")).toMatchObject({
@@ -317,7 +320,13 @@ describe("decide", () => {
 
   it("attaches a zonal IP only in its zone", () => {
     const i = input({ nodes: [node("a", { zone: "z1", createdAt: 0 }), node("b", { zone: "z2" })] });
-    const out = decide({ ...i, observations: new Map([["10.0.0.1", { ip: "10.0.0.1", reserved: true, zone: "z2" }]]) });
+    const out = decide({
+      ...i,
+      observations: {
+        ok: true,
+        addresses: new Map([["10.0.0.1", { ip: "10.0.0.1", reserved: true, zone: "z2" }]]),
+      },
+    });
     expect(cloudWrites(out)).toEqual(["attach 10.0.0.1 b"]);
   });
 

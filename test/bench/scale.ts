@@ -163,7 +163,7 @@ for (let a = 0; a < DEPLOYMENTS; a++) {
     others: [],
     occupiedByOthers: new Map(),
     holdingOtherStaticIPs: new Set<string>(),
-    observations,
+    observations: { ok: true, addresses: observations },
   });
   actions += output.actions.length;
 }

@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { AllocationIndex, selectorMatches } from "./allocation-index.js";
+import { AllocationIndex } from "./allocation-index.js";
+import { selectorMatches } from "./decide/selector.js";
 
 describe("AllocationIndex", () => {
   it("finds allocations by node labels before and after a change, and by workload", () => {

@@ -1,3 +1,5 @@
+import { selectorMatches } from "./decide/selector.js";
+
 /** What the index needs of one allocation. */
 export interface IndexedAllocation {
   name: string;
@@ -56,10 +58,6 @@ export class AllocationIndex {
   names(): IterableIterator<string> {
     return this.byName.keys();
   }
-}
-
-export function selectorMatches(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
-  return Object.entries(selector).every(([key, value]) => labels?.[key] === value);
 }
 
 function firstPair(selector: Record<string, string>): string | undefined {

@@ -3,7 +3,7 @@ import { parseProviderID } from "@ipac/cloud";
 import { Informer } from "@ipac/runtime";
 import type { KubeConfig, V1Node, V1ObjectMeta, V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
 import type { Registry } from "prom-client";
-import { selectorMatches } from "./allocation-index.js";
+import { selectorMatches } from "./decide/selector.js";
 import { trimNode, trimPod, trimReplicaSet } from "./trim.js";
 import { controllerOf, workloadKey } from "./workload.js";
 

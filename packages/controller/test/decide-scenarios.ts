@@ -99,7 +99,7 @@ export function input(s: Scenario): DecideInput {
     holdingOtherStaticIPs: s.holdingOtherStaticIPs ?? new Set(),
     ...(s.writeFailures ? { writeFailures: s.writeFailures } : {}),
     ...(s.workloadMissing ? { workloadMissing: true } : {}),
-    observations: observations(ips, s.holdings ?? {}, s.nodes),
+    observations: { ok: true, addresses: observations(ips, s.holdings ?? {}, s.nodes) },
   };
 }
 

@@ -142,7 +142,10 @@ describe("decide", () => {
 
   it("reports an IP that is not reserved in the cloud", () => {
     const i = input({ nodes: [node("b")] });
-    const out = decide({ ...i, observations: new Map([["10.0.0.1", { ip: "10.0.0.1", reserved: false }]]) });
+    const out = decide({
+      ...i,
+      observations: { ok: true, addresses: new Map([["10.0.0.1", { ip: "10.0.0.1", reserved: false }]]) },
+    });
     expect(out.actions).toEqual([]);
     expect(out.status.assignments?.[0]).toMatchObject({
       state: "Blocked",
@@ -311,7 +314,7 @@ describe("decide", () => {
     const i = input({ nodes: [node("a")] });
     const out = decide({
       ...i,
-      observations: { error: { kind: "Permission", message: "compute.addresses.list denied" } },
+      observations: { ok: false, error: { kind: "Permission", message: "compute.addresses.list denied" } },
     });
     expect(out.actions).toEqual([]);
     expect(out.status.conditions?.find((c) => c.type === "CloudError")).toMatchObject({
@@ -326,7 +329,7 @@ describe("decide", () => {
     expect(ready.status.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
     const out = decide({
       ...input({ nodes: [node("a")], previousStatus: ready.status }),
-      observations: { error: { kind: "Transient", message: "503 backendError" } },
+      observations: { ok: false, error: { kind: "Transient", message: "503 backendError" } },
     });
     expect(out.status.conditions?.find((c) => c.type === "Ready")).toMatchObject({
       status: "False",
@@ -397,7 +400,7 @@ describe("decide", () => {
 
   it("names the region it searched for an address it did not find", () => {
     const i = input({ nodes: [node("a")], spec: { cloud: { provider: "gcp", region: "us-east1" } } });
-    const out = decide({ ...i, observations: new Map() });
+    const out = decide({ ...i, observations: { ok: true, addresses: new Map() } });
     expect(out.status.assignments?.[0]?.message).toBe("no reserved gcp address 10.0.0.1 found in region us-east1");
   });
 
@@ -428,7 +431,13 @@ describe("decide", () => {
 
   it("attaches a zonal IP only in its zone", () => {
     const i = input({ nodes: [node("a", { zone: "z1", createdAt: 0 }), node("b", { zone: "z2" })] });
-    const out = decide({ ...i, observations: new Map([["10.0.0.1", { ip: "10.0.0.1", reserved: true, zone: "z2" }]]) });
+    const out = decide({
+      ...i,
+      observations: {
+        ok: true,
+        addresses: new Map([["10.0.0.1", { ip: "10.0.0.1", reserved: true, zone: "z2" }]]),
+      },
+    });
     expect(cloudWrites(out)).toEqual(["attach 10.0.0.1 b"]);
   });
 

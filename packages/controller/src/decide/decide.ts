@@ -7,7 +7,7 @@ import {
   type ValidatedSpec,
 } from "@ipac/api";
 import type { AddressObservation, InstanceRef } from "@ipac/cloud";
-import { selectorMatches } from "../allocation-index.js";
+import { selectorMatches } from "./selector.js";
 import { changed, condition, iso } from "./conditions.js";
 import { nodeStanding, type NodeStanding } from "./eligibility.js";
 import { place, type PlacementCandidate } from "./placement.js";
@@ -69,7 +69,7 @@ export function decide(input: DecideInput): DecideOutput {
       events.push({ type: "Warning", reason: "DeprecatedField", message: warning });
   }
 
-  if ("error" in input.observations) {
+  if (!input.observations.ok) {
     const { kind, message } = input.observations.error;
     const cloudError = cond("CloudError", "True", kind, message);
     if (changed(prevConditions, cloudError)) {
@@ -100,7 +100,7 @@ export function decide(input: DecideInput): DecideOutput {
       released: false,
     };
   }
-  return new Decision(input, spec, input.observations, events).run();
+  return new Decision(input, spec, input.observations.addresses, events).run();
 }
 
 class Decision {

@@ -1,5 +1,5 @@
 import type { ValidatedSpec } from "@ipac/api";
-import { selectorMatches } from "../allocation-index.js";
+import { selectorMatches } from "./selector.js";
 import type { NodeView } from "./types.js";
 
 /** Taints that mean the node is not (or soon not) able to run pods. */

@@ -79,8 +79,13 @@ export interface DecideInput {
   /** The referenced workload does not exist (keep-while-pods-run and evictions cannot act). */
   workloadMissing?: boolean;
   /** The cloud's view of this allocation's IPs, or the error that prevented reading it. */
-  observations: ReadonlyMap<string, AddressObservation> | { error: { kind: string; message: string } };
+  observations: AddressReadResult;
 }
+
+/** One batched cloud read: each IP's observation by IP, or why the cloud could not be read. */
+export type AddressReadResult =
+  | { ok: true; addresses: ReadonlyMap<string, AddressObservation> }
+  | { ok: false; error: { kind: string; message: string } };
 
 export type Action =
   | { type: "detach"; ip: string; instance: InstanceRef; node?: string; reason: string }

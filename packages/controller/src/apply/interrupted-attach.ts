@@ -1,6 +1,6 @@
 import type { IPAssignment } from "@ipac/api";
 import type { AddressObservation, InstanceRef } from "@ipac/cloud";
-import type { Action, NodeView } from "./decide/index.js";
+import type { Action, NodeView } from "../decide/index.js";
 
 /** A node an earlier attach was working on when it stopped, which may have been left without an external IP. */
 export interface InterruptedAttach {

@@ -1,4 +1,4 @@
-import { NOW, input, node } from "../test/decide-scenarios.js";
+import { NOW, input, node } from "../../test/decide-scenarios.js";
 import { FailoverClock } from "./failover-clock.js";
 
 const IP = "10.0.0.1";

@@ -1,13 +1,4 @@
-import {
-  API_VERSION,
-  GROUP,
-  IP_READY_LABEL,
-  KIND,
-  PLURAL,
-  VERSION,
-  type NetIPAllocation,
-  type NetIPAllocationStatus,
-} from "@ipac/api";
+import { API_VERSION, IP_READY_LABEL, KIND, type NetIPAllocation, type NetIPAllocationStatus } from "@ipac/api";
 import {
   FencedError,
   isRetryable,
@@ -17,28 +8,26 @@ import {
   type CloudProvider,
   type WriteFence,
 } from "@ipac/cloud";
-
-import { ignoreNotFound, type EventRecorder } from "@ipac/runtime";
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
+import type { EventRecorder } from "@ipac/runtime";
 import type { Logger } from "pino";
 import PQueue from "p-queue";
 import { actionChains } from "./action-chains.js";
-import { cloudFailure, cloudFailureText } from "./cloud-failure.js";
-import type { Action, DecideOutput } from "./decide/index.js";
+import { cloudFailure, cloudFailureText } from "../cloud-failure.js";
+import type { Action, DecideOutput } from "../decide/index.js";
+import { errorFields, type FailureLog } from "../failure-log.js";
+import type { ControllerMetrics } from "../metrics.js";
+import type { NodeClaims } from "../node-claims.js";
+import type { ClusterWriter } from "./cluster-writer.js";
 import type { InterruptedAttach } from "./interrupted-attach.js";
-import { errorFields, type FailureLog } from "./failure-log.js";
-import type { ControllerMetrics } from "./metrics.js";
-import type { NodeClaims } from "./node-claims.js";
 
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 /** IPs of one allocation moved at once: a zone going down moves them in the time of one, within API limits. */
 const PARALLEL_CHAINS = 8;
 
 export interface ApplyContext {
-  kubeConfig: KubeConfig;
+  cluster: ClusterWriter;
   cloud?: CloudProvider;
   scope: AddressScope;
-  recorder: EventRecorder;
+  recorder: Pick<EventRecorder, "record">;
   metrics: ControllerMetrics;
   claims: NodeClaims;
   logger: Logger;
@@ -63,13 +52,7 @@ export interface ApplyResult {
  * dry-run nothing is written but the status and "would ..." Events.
  */
 export class Applier {
-  private readonly core: CoreV1Api;
-  private readonly custom: CustomObjectsApi;
-
-  constructor(private readonly ctx: ApplyContext) {
-    this.core = ctx.kubeConfig.makeApiClient(CoreV1Api);
-    this.custom = ctx.kubeConfig.makeApiClient(CustomObjectsApi);
-  }
+  constructor(private readonly ctx: ApplyContext) {}
 
   /**
    * `interrupted`: nodes an earlier attach may have left without an external IP; they are repaired first, and
@@ -223,19 +206,10 @@ export class Applier {
         metrics.detachTotal.inc({ crd_name: allocation, status: "success" });
         return;
       case "label":
-        await this.core.patchNode(
-          { name: action.node, body: { metadata: { labels: { [IP_READY_LABEL]: action.set ? "true" : null } } } },
-          mergePatch,
-        );
+        await this.ctx.cluster.labelNode(action.node, { [IP_READY_LABEL]: action.set ? "true" : null });
         return;
       case "evict":
-        await this.core
-          .createNamespacedPodEviction({
-            name: action.pod,
-            namespace: action.namespace,
-            body: { metadata: { name: action.pod, namespace: action.namespace } },
-          })
-          .catch(ignoreNotFound);
+        await this.ctx.cluster.evictPod(action.namespace, action.pod);
         return;
     }
   }
@@ -248,13 +222,7 @@ export class Applier {
     if ((this.written ?? JSON.stringify(allocation.status ?? {})) === next) return;
     this.written = next;
     this.ctx.fence.check(`update the status of ${allocation.metadata.name}`);
-    // Deleted meanwhile: nothing to report on.
-    await this.custom
-      .patchClusterCustomObjectStatus(
-        { group: GROUP, version: VERSION, plural: PLURAL, name: allocation.metadata.name, body: { status } },
-        mergePatch,
-      )
-      .catch(ignoreNotFound);
+    await this.ctx.cluster.patchStatus(allocation.metadata.name, status);
   }
 }
 

@@ -1,7 +1,7 @@
 import { ZONE_LABEL, type CloudProviderName } from "@ipac/api";
 import { parseProviderID } from "@ipac/cloud";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
-import type { NodeView, PodView } from "./decide/index.js";
+import type { NodeView, PodView } from "../decide/index.js";
 
 /** Watch events carry timestamps as strings, typed reads as Dates: accept both. */
 export function toMs(value: Date | string | undefined): number | undefined {

@@ -1,4 +1,4 @@
-import type { Action } from "./decide/index.js";
+import type { Action } from "../decide/index.js";
 
 /**
  * Splits decide's actions into chains that may run side by side, so that several IPs move at once (a zone going

@@ -1,7 +1,7 @@
 import { actionChains } from "./action-chains.js";
-import { decide } from "./decide/decide.js";
-import { input, node, type Scenario } from "../test/decide-scenarios.js";
-import type { Action } from "./decide/index.js";
+import { decide } from "../decide/decide.js";
+import { input, node, type Scenario } from "../../test/decide-scenarios.js";
+import type { Action } from "../decide/index.js";
 
 const describeAction = (a: Action) =>
   a.type === "label"

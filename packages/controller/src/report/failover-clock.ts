@@ -1,6 +1,5 @@
-import type { AddressObservation } from "@ipac/cloud";
-import type { DecideInput } from "./decide/index.js";
-import { nodeStanding } from "./decide/eligibility.js";
+import type { DecideInput } from "../decide/index.js";
+import { nodeStanding } from "../decide/eligibility.js";
 
 /**
  * Failover latency as DESIGN and the README define it: from the first moment the controller saw an IP's node
@@ -15,7 +14,8 @@ export class FailoverClock {
 
   /** Feeds one reconcile's view; returns the failovers it saw complete, in seconds. */
   update(input: DecideInput): number[] {
-    if (!input.spec.valid || "error" in input.observations) return [];
+    if (!input.spec.valid || !input.observations.ok) return [];
+    const addresses = input.observations.addresses;
     const spec = input.spec.spec;
     const name = input.allocation.name;
     const nodeOfInstance = new Map(
@@ -25,7 +25,7 @@ export class FailoverClock {
     const completed: number[] = [];
     for (const ip of spec.reservedIPs) {
       const key = `${name}/${ip}`;
-      const holder = (input.observations.get(ip) as AddressObservation | undefined)?.holder;
+      const holder = addresses.get(ip)?.holder;
       const node = holder ? nodeOfInstance.get(holder.key) : undefined;
       const clock = this.started.get(key);
       if (!node || nodeStanding(node, spec, input.now).kind !== "eligible") {

@@ -1,6 +1,6 @@
 import type { IPAssignment } from "@ipac/api";
 import { gceInstanceKey, type AddressObservation } from "@ipac/cloud";
-import type { Action, NodeView } from "./decide/index.js";
+import type { Action, NodeView } from "../decide/index.js";
 import { interruptedAttaches } from "./interrupted-attach.js";
 
 const node = (name: string): NodeView => ({

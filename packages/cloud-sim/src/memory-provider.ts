@@ -1,5 +1,5 @@
 import type { CloudProviderName } from "@ipac/api";
-import { CloudError, observationsOf, type CloudErrorKind } from "@ipac/cloud";
+import { CloudError, observationsOf, type CloudErrorKind, type CloudResource } from "@ipac/cloud";
 import type { AddressObservation, AddressScope, CloudProvider, InstanceRef, WriteOptions } from "@ipac/cloud";
 import type { World } from "./world.js";
 
@@ -9,6 +9,7 @@ interface ScriptedFailure {
   kind: CloudErrorKind;
   remaining: number;
   retryAfterMs?: number;
+  resource?: CloudResource;
 }
 
 /**
@@ -35,9 +36,15 @@ export class InMemoryCloudProvider implements CloudProvider {
     this.supportsAtomicReassociate = name === "aws";
   }
 
-  /** The next `times` calls of `operation` fail with `kind`. */
-  failNext(operation: CloudOperation, kind: CloudErrorKind, times = 1, retryAfterMs?: number): void {
-    this.failures.set(operation, { kind, remaining: times, retryAfterMs });
+  /** The next `times` calls of `operation` fail with `kind` (about `resource`, when given). */
+  failNext(
+    operation: CloudOperation,
+    kind: CloudErrorKind,
+    times = 1,
+    retryAfterMs?: number,
+    resource?: CloudResource,
+  ): void {
+    this.failures.set(operation, { kind, remaining: times, retryAfterMs, ...(resource ? { resource } : {}) });
   }
 
   async describeAddresses(_scope: AddressScope, ips: readonly string[]): Promise<Map<string, AddressObservation>> {
@@ -91,6 +98,7 @@ export class InMemoryCloudProvider implements CloudProvider {
         provider: this.name,
         operation,
         ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+        ...(failure.resource ? { resource: failure.resource } : {}),
       });
     }
   }

@@ -46,12 +46,15 @@ export function isRetryable(error: unknown): boolean {
   );
 }
 
+const PERMANENT_KINDS: ReadonlySet<string> = new Set<CloudErrorKind>(["Permission", "InvalidInput", "Configuration"]);
+
 /** Retrying soon cannot help: IAM, bad input or the controller's configuration must change first. */
 export function isPermanent(error: unknown): boolean {
-  return (
-    error instanceof CloudError &&
-    (error.kind === "Permission" || error.kind === "InvalidInput" || error.kind === "Configuration")
-  );
+  return error instanceof CloudError && isPermanentKind(error.kind);
+}
+
+export function isPermanentKind(kind: string): boolean {
+  return PERMANENT_KINDS.has(kind);
 }
 
 /** The delay the cloud asked for, if any. */

@@ -11,6 +11,7 @@ import { ClusterCache } from "./cluster-cache.js";
 import type { ControllerConfig } from "./config.js";
 import { FailureLog, errorFields } from "./failure-log.js";
 import { ControllerMetrics } from "./metrics.js";
+import { Coalescer } from "./coalescer.js";
 import { CloudWarmUp } from "./warm-up.js";
 import { NodeClaims } from "./node-claims.js";
 import { Reconciler } from "./reconciler.js";
@@ -212,7 +213,8 @@ function subscribeMappers(cache: ClusterCache, index: AllocationIndex, queue: Wo
           ...(workload ? { workloadKey: workloadKey(workload.kind, workload.namespace, workload.name) } : {}),
         });
       }
-      return [name];
+      // Our own status writes come back as updates: they must not wake the allocation (a retry storm otherwise).
+      return event.type === "update" && !allocationChanged(event.old as NetIPAllocation, allocation) ? [] : [name];
     }),
   );
   const nodes = cache.nodes.events$.pipe(
@@ -226,9 +228,32 @@ function subscribeMappers(cache: ClusterCache, index: AllocationIndex, queue: Wo
       return key ? [...index.allocationsForWorkload(key)] : [];
     }),
   );
-  return merge(allocations, nodes, pods)
-    .pipe(mergeMap((names) => names))
-    .subscribe((name) => queue.add(name));
+  const coalesce = new Coalescer(queue, COALESCE_MS);
+  const subscription = allocations.pipe(mergeMap((names) => names)).subscribe((name) => queue.add(name));
+  subscription.add(
+    merge(nodes, pods)
+      .pipe(mergeMap((names) => names))
+      .subscribe((name) => coalesce.add(name)),
+  );
+  return subscription;
+}
+
+/**
+ * Node and pod events of one allocation within this window become one reconcile at its end (the first one runs at
+ * once): a burst of cordons reconciles each allocation a few times, not once per node.
+ */
+const COALESCE_MS = 500;
+
+/** What a reconcile reads of the allocation itself: its spec (generation), annotations, finalizers, deletion. */
+function allocationChanged(old: NetIPAllocation, next: NetIPAllocation): boolean {
+  const of = (a: NetIPAllocation) =>
+    JSON.stringify([
+      a.metadata.generation,
+      a.metadata.annotations ?? {},
+      a.metadata.finalizers ?? [],
+      a.metadata.deletionTimestamp ?? null,
+    ]);
+  return of(old) !== of(next);
 }
 
 /** How long a starting replica waits for its cloud adapters to answer a first read before campaigning anyway. */

@@ -1,20 +1,35 @@
-import { FINALIZER, validateSpec, type CloudProviderName, type NetIPAllocation } from "@ipac/api";
-import { scopeOf, type CloudProvider, type WriteFence } from "@ipac/cloud";
+import { FINALIZER, validateSpec, type CloudProviderName, type NetIPAllocation, type ValidatedSpec } from "@ipac/api";
+import { isPermanentKind, scopeOf, type CloudProvider, type WriteFence } from "@ipac/cloud";
 import type { EventRecorder, HandlerResult } from "@ipac/runtime";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { Applier } from "./apply/apply.js";
+import { actionChains } from "./apply/action-chains.js";
+import { Applier, retryKeys, type FailureDetail } from "./apply/apply.js";
 import { KubeClusterWriter, type ClusterWriter } from "./apply/cluster-writer.js";
 import { interruptedAttaches } from "./apply/interrupted-attach.js";
 import type { ClusterCache } from "./cluster-cache.js";
-import { decide, type AddressReadResult } from "./decide/index.js";
+import {
+  decide,
+  type AddressReadResult,
+  type DecideInput,
+  type DecideOutput,
+  type WriteFailure,
+} from "./decide/index.js";
+import { nodeStanding } from "./decide/eligibility.js";
 import type { FailureLog } from "./failure-log.js";
 import { claimHoldings, gather } from "./gather/gather.js";
 import { readAddresses } from "./gather/read-addresses.js";
+import { nodeView } from "./gather/views.js";
+import { WorkloadPresence } from "./gather/workload-presence.js";
 import { instrumented } from "./instrumented-cloud.js";
 import type { ControllerMetrics } from "./metrics.js";
+import { MissingInstances } from "./missing-instances.js";
 import type { NodeClaims } from "./node-claims.js";
 import { Reporter, type ReconcileStatus } from "./report/report.js";
+import { RetryPolicy } from "./retry-policy.js";
+
+/** After acting, look again soon: confirm the cloud state and finish what depended on it. */
+const CONFIRM_AFTER_MS = 1_000;
 
 export interface ReconcilerOptions {
   kubeConfig: KubeConfig;
@@ -43,10 +58,17 @@ export class Reconciler {
   private readonly reporter: Reporter;
   private readonly now: () => number;
 
+  private readonly retry: RetryPolicy<FailureDetail>;
+  private readonly missing: MissingInstances;
+  private readonly workloads: WorkloadPresence;
+
   constructor(private readonly options: ReconcilerOptions) {
     this.cluster = new KubeClusterWriter(options.kubeConfig);
     this.reporter = new Reporter(options.metrics);
     this.now = options.now ?? Date.now;
+    this.retry = new RetryPolicy(this.now);
+    this.missing = new MissingInstances(this.now);
+    this.workloads = new WorkloadPresence(options.kubeConfig, this.now);
   }
 
   async reconcile(name: string): Promise<HandlerResult> {
@@ -54,6 +76,7 @@ export class Reconciler {
     if (!allocation) {
       this.reporter.forget(name);
       this.options.claims.releaseAll(name);
+      this.retry.forget(retryKeys.of(name));
       return;
     }
     const started = this.now();
@@ -88,16 +111,25 @@ export class Reconciler {
 
     if (spec?.deletionPolicy === "Release" && !deleting) await this.ensureFinalizer(allocation, true);
 
+    const intervalMs = (spec?.reconcileIntervalSeconds ?? 60) * 1000;
+    // A cloud read waiting for its retry is not sent, whatever woke the allocation; the status already says why.
+    const readWait = spec && this.retry.waiting(retryKeys.read(name));
+    if (readWait) return { requeueAfterMs: readWait.retryAt - this.now() };
     const read = spec
       ? await readAddresses(cloud, scope, spec.reservedIPs, { metrics, failures, logger })
       : NOTHING_READ;
-    const input = gather(allocation, validation, read, {
+    if (spec) this.recordRead(name, read, intervalMs);
+    const gathered = gather(allocation, validation, read, {
       cache,
       claims,
       now: this.now(),
       dryRun: this.options.dryRun,
       supportsAtomicReassociate: cloud?.supportsAtomicReassociate ?? false,
+      instanceMissing: (key) => this.missing.has(key),
     });
+    const workloadMissing =
+      spec?.workload !== undefined && (await this.workloads.missing(spec.workload, gathered.pods.length, intervalMs));
+    const input = this.withRetryState(name, { ...gathered, ...(workloadMissing ? { workloadMissing } : {}) });
     const { observations } = input;
     // The cloud is the source of truth for the nodes this allocation holds.
     if (observations.ok) claims.sync(name, claimHoldings(observations.addresses, cache));
@@ -105,7 +137,7 @@ export class Reconciler {
     const interrupted = observations.ok
       ? interruptedAttaches(allocation.status?.assignments, observations.addresses, output.actions, input.nodes)
       : [];
-    const applied = await new Applier({
+    const applier = new Applier({
       cluster: this.cluster,
       ...(cloud ? { cloud } : {}),
       scope,
@@ -115,15 +147,64 @@ export class Reconciler {
       logger,
       failures,
       fence: this.options.fence(),
-    }).apply(allocation, output, interrupted);
+      retry: this.retry,
+      missing: this.missing,
+      intervalMs,
+      ...(spec ? { targetUnfit: (node: string) => this.targetUnfit(node, spec) } : {}),
+    });
+    const applied = await applier.apply(allocation, output, interrupted);
+    // What failed in this pass shows in the status it writes, not one pass later: decide again (pure, cheap) with
+    // the retry state as it is now, and write that status.
+    const after = this.withRetryState(name, input);
+    const status = sameRetryState(input, after) ? output.status : decide(after).status;
+    await applier.writeStatus(allocation, status);
     outcome.cloudOrApplyFailed = applied.failedActions > 0 || (!observations.ok && validation.valid);
 
-    this.reporter.allocation(input, output);
+    this.reporter.allocation(input, { ...output, status });
     if (deleting && output.released && applied.failedActions === 0) await this.ensureFinalizer(allocation, false);
     if (applied.retryable) throw applied.retryable;
-    if (!observations.ok) return { requeue: true };
-    const retryAfter = applied.retryAfterMs ?? (applied.failedActions > 0 ? 1_000 : undefined);
-    return { requeueAfterMs: Math.min(output.requeueAfterMs, retryAfter ?? Infinity) };
+    const now = this.now();
+    // Confirm soon what was attempted; nothing attempted (all waiting for retries): the next timer or retry.
+    const attempted = output.actions.length > 0 && applied.deferred < actionChainCount(output);
+    const next = Math.min(
+      attempted || applied.requeueSoon ? output.requeueAfterMs : output.nextCheckMs,
+      applied.requeueSoon ? CONFIRM_AFTER_MS : Infinity,
+      (this.retry.nextRetryAt(retryKeys.of(name)) ?? Infinity) - now,
+    );
+    return { requeueAfterMs: Math.max(0, next) };
+  }
+
+  /** Why `node`, as the cache shows it now, cannot take an IP of this spec (it may have changed since gather). */
+  private targetUnfit(node: string, spec: ValidatedSpec): string | undefined {
+    const current = this.options.cache.nodes.store.get(node);
+    if (!current) return `node ${node} no longer exists`;
+    const standing = nodeStanding(nodeView(current, spec.provider), spec, this.now());
+    return standing.kind === "eligible" ? undefined : standing.reason;
+  }
+
+  private recordRead(name: string, read: AddressReadResult, intervalMs: number): void {
+    const key = retryKeys.read(name);
+    if (read.ok) return this.retry.succeeded(key);
+    const { kind, message, retryAfterMs } = read.error;
+    this.retry.failed(
+      key,
+      { permanent: isPermanentKind(kind), intervalMs, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
+      { action: "read", kind, text: message },
+    );
+  }
+
+  /** decide's input with the retry policy's failures of this allocation and the instances known missing. */
+  private withRetryState(name: string, input: DecideInput): DecideInput {
+    const writeFailures = new Map<string, WriteFailure>();
+    for (const [ip, { retryAt, detail }] of this.retry.under(retryKeys.ips(name))) {
+      if (detail.action === "attach" || detail.action === "detach")
+        writeFailures.set(ip, { ...detail, action: detail.action, retryAt });
+    }
+    const nodes = input.nodes.map((node) => {
+      const missing = node.instance.ok && this.missing.has(node.instance.instance.key);
+      return missing === (node.instanceMissing === true) ? node : { ...node, instanceMissing: missing };
+    });
+    return { ...input, nodes, writeFailures };
   }
 
   /** deletionPolicy Release holds a finalizer until its IPs are released. */
@@ -141,4 +222,17 @@ export class Reconciler {
       next,
     );
   }
+}
+
+function actionChainCount(output: DecideOutput): number {
+  return actionChains(output.actions).length;
+}
+
+/** The retry state decide saw is still the state now: the status it built stands. */
+function sameRetryState(before: DecideInput, after: DecideInput): boolean {
+  const failures = (input: DecideInput) => JSON.stringify([...(input.writeFailures ?? new Map())]);
+  return (
+    failures(before) === failures(after) &&
+    before.nodes.every((node, i) => (node.instanceMissing === true) === (after.nodes[i]!.instanceMissing === true))
+  );
 }

@@ -1,10 +1,11 @@
 import { API_VERSION, IP_READY_LABEL, KIND, type NetIPAllocation, type NetIPAllocationStatus } from "@ipac/api";
 import {
   FencedError,
-  isRetryable,
+  isPermanent,
   retryDelayHint,
   toCloudError,
   type AddressScope,
+  type CloudError,
   type CloudProvider,
   type WriteFence,
 } from "@ipac/cloud";
@@ -16,9 +17,31 @@ import { cloudFailure, cloudFailureText } from "../cloud-failure.js";
 import type { Action, DecideOutput } from "../decide/index.js";
 import { errorFields, type FailureLog } from "../failure-log.js";
 import type { ControllerMetrics } from "../metrics.js";
+import type { MissingInstances } from "../missing-instances.js";
 import type { NodeClaims } from "../node-claims.js";
+import { ControllerRefusal } from "../refusal.js";
+import type { RetryPolicy } from "../retry-policy.js";
 import type { ClusterWriter } from "./cluster-writer.js";
 import type { InterruptedAttach } from "./interrupted-attach.js";
+import { evictionRefusal } from "./eviction-refusal.js";
+
+/** What the retry policy remembers of a failure: what failed and how, for status and conditions. */
+export interface FailureDetail {
+  action: "attach" | "detach" | "evict" | "read";
+  node?: string;
+  /** CloudErrorKind, or "EvictionBlocked". */
+  kind: string;
+  text: string;
+}
+
+/** Retry-policy keys: an allocation's cloud read, one IP's cloud writes, one pod's eviction. */
+export const retryKeys = {
+  of: (allocation: string) => `${allocation}/`,
+  read: (allocation: string) => `${allocation}/read`,
+  ips: (allocation: string) => `${allocation}/ip/`,
+  ip: (allocation: string, ip: string) => `${allocation}/ip/${ip}`,
+  evict: (allocation: string, namespace: string, pod: string) => `${allocation}/evict/${namespace}/${pod}`,
+};
 
 /** IPs of one allocation moved at once: a zone going down moves them in the time of one, within API limits. */
 const PARALLEL_CHAINS = 8;
@@ -35,14 +58,27 @@ export interface ApplyContext {
   failures: FailureLog;
   /** Passed before every write to the cluster; the cloud adapters pass it before each request they send. */
   fence: WriteFence;
+  /** The retry policy: a cloud write or eviction waiting for its retry is not sent. */
+  retry: RetryPolicy<FailureDetail>;
+  /** Instances the cloud said do not exist: their nodes are gone. */
+  missing: MissingInstances;
+  /** The allocation's reconcile interval: what a permanent failure waits. */
+  intervalMs: number;
+  /**
+   * Why a node can no longer take an IP, from the cache as it is now (cordoned a moment after decide saw it), or
+   * undefined: a chain that moves an IP there is not started, and the allocation is looked at again soon.
+   */
+  targetUnfit?: (node: string) => string | undefined;
 }
 
 /** What applying left undone, for the reconciler's retry decision. */
 export interface ApplyResult {
-  /** A failure worth retrying with backoff (cloud throttling, transient errors, API errors). */
+  /** A Kubernetes API failure (label, status, repair) to retry with the work queue's backoff. */
   retryable?: unknown;
-  /** A retry delay the cloud or a PDB asked for. */
-  retryAfterMs?: number;
+  /** Look again soon: the world changed under a write (a node just claimed, an instance found missing). */
+  requeueSoon?: boolean;
+  /** Chains not tried because their IP or pod waits for its retry. */
+  deferred: number;
   failedActions: number;
 }
 
@@ -65,17 +101,27 @@ export class Applier {
   ): Promise<ApplyResult> {
     const name = allocation.metadata.name;
     const involved = { apiVersion: API_VERSION, kind: KIND, name, uid: allocation.metadata.uid ?? "" };
-    const result: ApplyResult = { failedActions: 0 };
+    const result: ApplyResult = { failedActions: 0, deferred: 0 };
     if (!output.dryRun && !(await this.repair(involved, interrupted, result))) return result;
     // The status names each attach's target before the first cloud step: the intent a successor repairs from.
     if (!output.dryRun && output.actions.some((action) => action.type === "attach"))
       await this.writeStatus(allocation, output.status);
     const failed = new Set<number>();
+    const chainList = actionChains(output.actions);
+    // A deferred chain counts once, by its first action.
+    const chainHead = new Set(chainList.map((chain) => chain[0]!));
     const run = async (index: number) => {
       const action = output.actions[index]!;
       const log = this.ctx.logger.child({ action: action.type, ...describe(action) });
       if ("after" in action && action.after !== undefined && failed.has(action.after)) {
         failed.add(index);
+        return;
+      }
+      // Waiting for its retry: not tried at all (no cloud request, no label change) until the policy says so.
+      const key = this.retryKeyOf(name, action);
+      if (!output.dryRun && key && this.ctx.retry.waiting(key)) {
+        failed.add(index);
+        if (chainHead.has(index)) result.deferred++;
         return;
       }
       if (output.dryRun) {
@@ -98,13 +144,33 @@ export class Applier {
     // Each IP's chain in order; the chains side by side, a few at a time.
     const chains = new PQueue({ concurrency: PARALLEL_CHAINS });
     await chains.addAll(
-      actionChains(output.actions).map((chain) => async () => {
+      chainList.map((chain) => async () => {
+        const unfit = !output.dryRun && this.unfitTarget(chain.map((index) => output.actions[index]!));
+        if (unfit) {
+          result.deferred++;
+          result.requeueSoon = true;
+          this.ctx.logger.info({ node: unfit.node }, `not moving an IP there: ${unfit.reason}`);
+          return;
+        }
         for (const index of chain) await run(index);
       }),
     );
     for (const event of output.events) this.ctx.recorder.record(involved, event.type, event.reason, event.message);
-    await this.writeStatus(allocation, output.status);
     return result;
+  }
+
+  private unfitTarget(chain: readonly Action[]): { node: string; reason: string } | undefined {
+    for (const action of chain) {
+      if (action.type !== "attach") continue;
+      const reason = this.ctx.targetUnfit?.(action.node);
+      if (reason) return { node: action.node, reason };
+    }
+    return undefined;
+  }
+
+  private retryKeyOf(allocation: string, action: Action): string | undefined {
+    if (action.type === "evict") return retryKeys.evict(allocation, action.namespace, action.pod);
+    return action.ip ? retryKeys.ip(allocation, action.ip) : undefined;
   }
 
   /** Gives interrupted attaches' nodes their external IP back; false if one could not be repaired. */
@@ -141,8 +207,14 @@ export class Applier {
     result: ApplyResult,
     log: Logger,
   ): void {
-    const key = `${involved.name}/${action.type}/${describe(action).ip ?? ""}/${describe(action).node ?? ""}`;
+    const allocation = involved.name;
+    const key = `${allocation}/${action.type}/${describe(action).ip ?? ""}/${describe(action).node ?? ""}`;
     if (error instanceof FencedError) return; // the lease is lost: nothing to retry or report here
+    if (error instanceof ControllerRefusal) {
+      log.info({ reason: error.reason }, `not sent: ${error.message}`);
+      result.requeueSoon = true;
+      return;
+    }
     if (action.type === "attach" || action.type === "detach") {
       const cloudError = toCloudError(error, { provider: this.ctx.scope.provider, operation: action.type });
       const failure = cloudFailure(cloudError);
@@ -155,14 +227,36 @@ export class Applier {
       );
       this.ctx.metrics.cloudApiError(this.ctx.scope.provider, action.type, cloudError.kind);
       (action.type === "attach" ? this.ctx.metrics.attachTotal : this.ctx.metrics.detachTotal).inc({
-        crd_name: involved.name,
+        crd_name: allocation,
         status: "error",
       });
+      const text = cloudFailureText(shortSummary(action), failure);
       // Short and stable, so repeats of one failure aggregate into one Event.
-      this.ctx.recorder.record(involved, "Warning", "CloudError", cloudFailureText(shortSummary(action), failure));
-      if (isRetryable(cloudError)) result.retryable ??= cloudError;
-      const hint = retryDelayHint(cloudError);
-      if (hint !== undefined) result.retryAfterMs = Math.max(result.retryAfterMs ?? 0, hint);
+      this.ctx.recorder.record(involved, "Warning", "CloudError", text);
+      if (this.instanceMissing(involved, action, cloudError)) {
+        result.requeueSoon = true; // its node is gone now: place the IP elsewhere at once
+        return;
+      }
+      this.ctx.retry.failed(
+        retryKeys.ip(allocation, action.ip),
+        {
+          permanent: isPermanent(cloudError),
+          retryAfterMs: retryDelayHint(cloudError),
+          intervalMs: this.ctx.intervalMs,
+        },
+        { action: action.type, ...(action.node ? { node: action.node } : {}), kind: cloudError.kind, text },
+      );
+    } else if (action.type === "evict" && (error as { code?: number }).code === 429) {
+      // A PodDisruptionBudget says not now: wait as long as the API server asks, backing off, and say which one.
+      const refusal = evictionRefusal(error);
+      const text = `eviction of pod ${action.namespace}/${action.pod} from node ${action.node} is blocked: ${refusal.message}`;
+      this.ctx.recorder.record(involved, "Warning", "EvictionBlocked", text);
+      log.info({ pdb: refusal.budget }, text);
+      this.ctx.retry.failed(
+        retryKeys.evict(allocation, action.namespace, action.pod),
+        { permanent: false, retryAfterMs: refusal.retryAfterMs, intervalMs: this.ctx.intervalMs },
+        { action: "evict", node: action.node, kind: "EvictionBlocked", text },
+      );
     } else {
       this.ctx.failures.warn(
         key,
@@ -170,22 +264,35 @@ export class Applier {
         `failed to ${summary(action)}`,
         log,
       );
-      if (action.type === "evict" && (error as { code?: number }).code === 429) {
-        result.retryAfterMs = Math.max(result.retryAfterMs ?? 0, 5_000); // a PodDisruptionBudget says not now
-      } else {
-        result.retryable ??= error;
-      }
+      result.retryable ??= error;
     }
+  }
+
+  /** A NotFound about the target instance: its node is gone (VM deleted outside Kubernetes). */
+  private instanceMissing(
+    involved: Parameters<EventRecorder["record"]>[0],
+    action: Action & { type: "attach" | "detach" },
+    error: CloudError,
+  ): boolean {
+    if (error.kind !== "NotFound" || error.resource !== "instance" || action.type !== "attach") return false;
+    if (this.ctx.missing.mark(action.instance.key))
+      this.ctx.recorder.record(
+        involved,
+        "Warning",
+        "InstanceNotFound",
+        `node ${action.node}: instance ${action.instance.name} not found in the cloud; the node is treated as gone`,
+      );
+    return true;
   }
 
   private async execute(allocation: string, action: Action): Promise<void> {
     const { cloud, scope, claims, metrics } = this.ctx;
     switch (action.type) {
       case "attach": {
-        if (!cloud) throw new Error(`no ${scope.provider} cloud adapter is configured`);
+        if (!cloud) throw noAdapter(scope);
         // Two allocations reconciled at once must never pick the same node.
         if (!claims.claim(action.node, allocation, action.ip))
-          throw new Error(`node ${action.node} was just given another IP`);
+          throw new ControllerRefusal("NodeClaimed", `node ${action.node} was just given another IP`);
         try {
           await cloud.attach(scope, action.ip, action.instance, {
             fence: this.ctx.fence,
@@ -197,19 +304,22 @@ export class Applier {
         }
         if (action.from) claims.release(action.from, allocation);
         metrics.attachTotal.inc({ crd_name: allocation, status: "success" });
+        this.ctx.retry.succeeded(retryKeys.ip(allocation, action.ip));
         return;
       }
       case "detach":
-        if (!cloud) throw new Error(`no ${scope.provider} cloud adapter is configured`);
+        if (!cloud) throw noAdapter(scope);
         await cloud.detach(scope, action.ip, action.instance, { fence: this.ctx.fence });
         if (action.node) claims.release(action.node, allocation);
         metrics.detachTotal.inc({ crd_name: allocation, status: "success" });
+        this.ctx.retry.succeeded(retryKeys.ip(allocation, action.ip));
         return;
       case "label":
         await this.ctx.cluster.labelNode(action.node, { [IP_READY_LABEL]: action.set ? "true" : null });
         return;
       case "evict":
         await this.ctx.cluster.evictPod(action.namespace, action.pod);
+        this.ctx.retry.succeeded(retryKeys.evict(allocation, action.namespace, action.pod));
         return;
     }
   }
@@ -217,7 +327,8 @@ export class Applier {
   /** The status last written by this applier (the intent, then the outcome), to skip writing it twice. */
   private written?: string;
 
-  private async writeStatus(allocation: NetIPAllocation, status: NetIPAllocationStatus): Promise<void> {
+  /** Writes the status unless this applier, or the stored object, already has exactly it. */
+  async writeStatus(allocation: NetIPAllocation, status: NetIPAllocationStatus): Promise<void> {
     const next = JSON.stringify(status);
     if ((this.written ?? JSON.stringify(allocation.status ?? {})) === next) return;
     this.written = next;
@@ -282,4 +393,8 @@ function successEvent(action: Action): { reason: string; message: string } | und
     case "label":
       return undefined;
   }
+}
+
+function noAdapter(scope: AddressScope): ControllerRefusal {
+  return new ControllerRefusal("NoCloudAdapter", `no ${scope.provider} cloud adapter is configured in this controller`);
 }

@@ -59,6 +59,7 @@ export function decide(input: DecideInput): DecideOutput {
         conditions: [invalid, cond("Ready", "False", "InvalidSpec", `spec is invalid: ${message}`)],
       },
       requeueAfterMs: INVALID_SPEC_RECHECK_MS,
+      nextCheckMs: INVALID_SPEC_RECHECK_MS,
       eligibleNodes: 0,
       released: true,
     };
@@ -96,6 +97,7 @@ export function decide(input: DecideInput): DecideOutput {
         ],
       },
       requeueAfterMs: spec.reconcileIntervalSeconds * 1000,
+      nextCheckMs: spec.reconcileIntervalSeconds * 1000,
       eligibleNodes: 0,
       released: false,
     };
@@ -527,6 +529,7 @@ class Decision {
     }
     if (this.input.workloadMissing && !this.reportedBefore(this.workloadMissingText()))
       this.events.push({ type: "Warning", reason: "WorkloadNotFound", message: this.workloadMissingText() });
+    const nextCheckMs = Math.max(0, this.requeueAt - now);
     if (this.actions.length > 0) this.requeueAt = Math.min(this.requeueAt, now + CONFIRM_AFTER_MS);
     return {
       actions: this.actions,
@@ -541,6 +544,7 @@ class Decision {
         assignments,
       },
       requeueAfterMs: Math.max(0, this.requeueAt - now),
+      nextCheckMs,
       eligibleNodes,
       released,
     };

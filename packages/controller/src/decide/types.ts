@@ -85,7 +85,7 @@ export interface DecideInput {
 /** One batched cloud read: each IP's observation by IP, or why the cloud could not be read. */
 export type AddressReadResult =
   | { ok: true; addresses: ReadonlyMap<string, AddressObservation> }
-  | { ok: false; error: { kind: string; message: string } };
+  | { ok: false; error: { kind: string; message: string; retryAfterMs?: number } };
 
 export type Action =
   | { type: "detach"; ip: string; instance: InstanceRef; node?: string; reason: string }
@@ -120,7 +120,10 @@ export interface DecideOutput {
   dryRun: boolean;
   status: NetIPAllocationStatus;
   events: DecideEvent[];
+  /** When to look again: after acting, soon (to confirm); else at the next timer. */
   requeueAfterMs: number;
+  /** The next timer alone (reconcile interval, grace period, cool-off): when acting was deferred by retries. */
+  nextCheckMs: number;
   /** Eligible nodes vs reserved IPs, for the capacity gauge. */
   eligibleNodes: number;
   /** Deleting: nothing of this allocation is left to release, the finalizer may go. */

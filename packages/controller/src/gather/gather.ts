@@ -13,6 +13,8 @@ export interface GatherSources {
   now: number;
   dryRun: boolean;
   supportsAtomicReassociate: boolean;
+  /** The cloud said this instance (by key) does not exist. */
+  instanceMissing: (key: string) => boolean;
 }
 
 /**
@@ -32,7 +34,10 @@ export function gather(
   const { observations, otherStaticHolders } = splitObservations(read, spec?.reservedIPs ?? []);
   const nodes = new Map<string, NodeView>();
   const addNode = (node: Parameters<typeof nodeView>[0] | undefined) => {
-    if (node?.metadata?.name && !nodes.has(node.metadata.name)) nodes.set(node.metadata.name, nodeView(node, provider));
+    if (!node?.metadata?.name || nodes.has(node.metadata.name)) return;
+    const view = nodeView(node, provider);
+    if (view.instance.ok && sources.instanceMissing(view.instance.instance.key)) view.instanceMissing = true;
+    nodes.set(node.metadata.name, view);
   };
   if (spec) for (const node of cache.nodesMatching(spec.nodeSelector)) addNode(node);
   if (observations.ok) {
@@ -72,7 +77,7 @@ export function gather(
       generation: allocation.metadata.generation ?? 0,
       createdAt: toMs(allocation.metadata.creationTimestamp) ?? 0,
       deleting: allocation.metadata.deletionTimestamp !== undefined,
-      paused: allocation.metadata.annotations?.[PAUSED_ANNOTATION] === "true",
+      ...pauseOf(allocation.metadata.annotations?.[PAUSED_ANNOTATION]),
       ...(allocation.status ? { previousStatus: allocation.status } : {}),
     },
     spec: validation,
@@ -119,4 +124,14 @@ function splitObservations(
     else if (observation.holder) otherStaticHolders.add(observation.holder.key);
   }
   return { observations: { ok: true, addresses }, otherStaticHolders };
+}
+
+/**
+ * The paused annotation: "true" pauses, "false" or none acts. Anything else is read on the safe side, as paused
+ * (nothing is written), and reported so it gets fixed.
+ */
+export function pauseOf(value: string | undefined): { paused: boolean; invalidPauseValue?: string } {
+  if (value === undefined || value === "false") return { paused: false };
+  if (value === "true") return { paused: true };
+  return { paused: true, invalidPauseValue: value };
 }

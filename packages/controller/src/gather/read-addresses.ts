@@ -1,4 +1,4 @@
-import { toCloudError, type AddressScope, type CloudProvider } from "@ipac/cloud";
+import { retryDelayHint, toCloudError, type AddressScope, type CloudProvider } from "@ipac/cloud";
 import type { Logger } from "pino";
 import { cloudFailure, cloudFailureText } from "../cloud-failure.js";
 import type { AddressReadResult } from "../decide/index.js";
@@ -15,7 +15,10 @@ export async function readAddresses(
   if (!cloud) {
     return {
       ok: false,
-      error: { kind: "InvalidInput", message: `no ${scope.provider} cloud adapter is configured in this controller` },
+      error: {
+        kind: "Configuration",
+        message: `no ${scope.provider} cloud adapter is configured in this controller (see its start-up log for why)`,
+      },
     };
   }
   try {
@@ -31,6 +34,14 @@ export async function readAddresses(
       `cannot ${what}`,
       report.logger,
     );
-    return { ok: false, error: { kind: cloudError.kind, message: cloudFailureText(what, failure) } };
+    const retryAfterMs = retryDelayHint(cloudError);
+    return {
+      ok: false,
+      error: {
+        kind: cloudError.kind,
+        message: cloudFailureText(what, failure),
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      },
+    };
   }
 }

@@ -299,7 +299,7 @@ export class Harness {
     );
   }
 
-  async createDeployment(name: string, replicas: number): Promise<void> {
+  async createDeployment(name: string, replicas: number, nodeSelector = this.poolLabel): Promise<void> {
     await this.kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
       namespace: "default",
       body: {
@@ -309,7 +309,7 @@ export class Harness {
           selector: { matchLabels: { app: name } },
           template: {
             metadata: { labels: { app: name } },
-            spec: { nodeSelector: this.poolLabel, containers: [{ name: "app", image: "registry.example/app:1" }] },
+            spec: { nodeSelector, containers: [{ name: "app", image: "registry.example/app:1" }] },
           },
         },
       },

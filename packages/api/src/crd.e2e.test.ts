@@ -42,10 +42,16 @@ describe("NetIPAllocation CRD on a real apiserver", () => {
   });
 
   it("accepts a valid object and applies the schema's defaults", async () => {
-    const created = (await create("ok", { reservedIPs: ["34.1.1.1", "2001:db8::1"], cloud: { provider: "gcp" } })) as {
+    const nodeSelector = { "topology.kubernetes.io/zone": "us-west1-a", role: "public-node", "x.io/empty": "" };
+    const created = (await create("ok", {
+      reservedIPs: ["34.1.1.1", "2001:db8::1"],
+      cloud: { provider: "gcp" },
+      nodeSelector,
+    })) as {
       spec: Record<string, unknown>;
     };
     expect(created.spec).toMatchObject({
+      nodeSelector,
       reconcileInterval: 30,
       deletionPolicy: "Retain",
       allowForeignTakeover: false,
@@ -86,6 +92,16 @@ describe("NetIPAllocation CRD on a real apiserver", () => {
       /not both/,
     ],
     ["no IPs", { reservedIPs: [], cloud: { provider: "gcp" } }, /spec.reservedIPs/],
+    [
+      "selector value with a space",
+      { reservedIPs: ["34.1.1.1"], cloud: { provider: "gcp" }, nodeSelector: { role: "public node" } },
+      /spec.nodeSelector: Invalid value.*valid label value/,
+    ],
+    [
+      "selector key with a space",
+      { reservedIPs: ["34.1.1.1"], cloud: { provider: "gcp" }, nodeSelector: { "bad key": "a" } },
+      /spec.nodeSelector: Invalid value.*valid label key/,
+    ],
   ])("rejects %s with 422 naming the field", async (name, spec, message) => {
     const error = await create(name.toLowerCase().replace(/\W+/g, "-"), spec).catch(
       (e: { code?: number; body?: string }) => e,

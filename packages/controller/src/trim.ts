@@ -1,4 +1,5 @@
 import type { V1Node, V1OwnerReference, V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
+import { UNHEALTHY_TAINTS } from "./decide/eligibility.js";
 
 // Informer transforms: the caches keep only the fields the controller reads, because memory at 5,000 nodes
 // and 100,000 pods is a target. Anything not listed here is dropped (managedFields, images, pod specs...).
@@ -19,7 +20,13 @@ export function trimNode(node: V1Node): V1Node {
       deletionTimestamp: metadata?.deletionTimestamp,
       labels: metadata?.labels,
     },
-    spec: { providerID: spec?.providerID, unschedulable: spec?.unschedulable, taints: spec?.taints },
+    // Only the taints eligibility reads: node.kubernetes.io/unschedulable, added to every cordoned node a moment
+    // later, would wake every allocation again for nothing.
+    spec: {
+      providerID: spec?.providerID,
+      unschedulable: spec?.unschedulable,
+      taints: spec?.taints?.filter((t) => UNHEALTHY_TAINTS.has(t.key)).map(({ key, effect }) => ({ key, effect })),
+    },
     status: ready
       ? { conditions: [{ type: "Ready", status: ready.status, lastTransitionTime: ready.lastTransitionTime }] }
       : {},

@@ -2,8 +2,8 @@ import type { ValidatedSpec } from "@ipac/api";
 import { selectorMatches } from "./selector.js";
 import type { NodeView } from "./types.js";
 
-/** Taints that mean the node is not (or soon not) able to run pods. */
-const UNHEALTHY_TAINTS = new Set([
+/** Taints that mean the node is not (or soon not) able to run pods: the only taints eligibility reads. */
+export const UNHEALTHY_TAINTS: ReadonlySet<string> = new Set([
   "node.kubernetes.io/not-ready",
   "node.kubernetes.io/unreachable",
   "node.kubernetes.io/out-of-service",

@@ -20,7 +20,9 @@ export interface FailureSpec {
 }
 
 export const DEFAULT_BASE_MS = 1_000;
-export const DEFAULT_MAX_MS = 300_000;
+// Capped at 30 s, not client-go's 1000 s: an IP is a failover path, and a cloud back from an outage must see its
+// retries within seconds (Retry-After still lengthens any single wait; permanent failures wait reconcileInterval).
+export const DEFAULT_MAX_MS = 30_000;
 
 export class RetryPolicy<D> {
   private readonly entries = new Map<string, RetryEntry<D>>();

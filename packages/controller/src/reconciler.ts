@@ -114,7 +114,10 @@ export class Reconciler {
     const intervalMs = (spec?.reconcileIntervalSeconds ?? 60) * 1000;
     // A cloud read waiting for its retry is not sent, whatever woke the allocation; the status already says why.
     const readWait = spec && this.retry.waiting(retryKeys.read(name));
-    if (readWait) return { requeueAfterMs: readWait.retryAt - this.now() };
+    if (readWait) {
+      outcome.cloudOrApplyFailed = true; // still failing: counted as an error, as the pass that failed
+      return { requeueAfterMs: readWait.retryAt - this.now() };
+    }
     const read = spec
       ? await readAddresses(cloud, scope, spec.reservedIPs, { metrics, failures, logger })
       : NOTHING_READ;
@@ -158,7 +161,9 @@ export class Reconciler {
     const after = this.withRetryState(name, input);
     const status = sameRetryState(input, after) ? output.status : decide(after).status;
     await applier.writeStatus(allocation, status);
-    outcome.cloudOrApplyFailed = applied.failedActions > 0 || (!observations.ok && validation.valid);
+    // A write waiting for its retry is a failure still under way, not a success.
+    const waiting = after.writeFailures !== undefined && after.writeFailures.size > 0;
+    outcome.cloudOrApplyFailed = applied.failedActions > 0 || waiting || (!observations.ok && validation.valid);
 
     this.reporter.allocation(input, { ...output, status });
     if (deleting && output.released && applied.failedActions === 0) await this.ensureFinalizer(allocation, false);

@@ -106,6 +106,8 @@ describe("controller end to end (real control plane, in-memory cloud)", () => {
     const movedIP = Object.entries(before).find(([, n]) => n === drained)![0];
     const started = Date.now();
     await h.nodes.drain(drained);
+    // Converged from before the move looks the same as after it: wait for the move first.
+    await waitFor(`${movedIP} off ${drained}`, () => (h.holders(IPS)[movedIP] !== drained ? true : undefined));
     const after = await h.waitConverged(name, IPS);
     console.log(`drain → IP moved and labelled in ${Date.now() - started} ms`);
     expect(after[movedIP]).not.toBe(drained);

@@ -1,7 +1,7 @@
 import { ComputeFront } from "@ipac/cloud-sim";
 import { freePort, waitFor } from "@ipac/testenv";
 import { CoordinationV1Api } from "@kubernetes/client-node";
-import { Harness } from "../test/e2e-harness.js";
+import { Harness, reconcileTotals } from "../test/e2e-harness.js";
 
 // The burst of the issue is 200 cordons; kwok cannot keep 220 simulated nodes heartbeating on a loaded 2-core
 // machine (they flap NotReady, which are real events), so the test burst is 50 of 60 nodes. `make bench` runs 200.
@@ -28,15 +28,7 @@ describe("a burst of cordons (controller process on GCP)", () => {
   const ipsOf = (i: number) => Array.from({ length: IPS_EACH }, (_, j) => `34.122.${i}.${j + 1}`);
   const allIPs = names.flatMap((_, i) => ipsOf(i));
 
-  const reconciles = async (): Promise<Map<string, number>> => {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    const counts = new Map<string, number>();
-    for (const line of text.split("\n")) {
-      const name = /^netipallocation_reconcile_total\{.*crd_name="([^"]+)"/.exec(line)?.[1];
-      if (name) counts.set(name, (counts.get(name) ?? 0) + Number(line.split(" ").at(-1)));
-    }
-    return counts;
-  };
+  const reconciles = () => reconcileTotals(metricsPort);
 
   beforeAll(async () => {
     await h.setUp();
@@ -47,16 +39,7 @@ describe("a burst of cordons (controller process on GCP)", () => {
       Array.from({ length: NODES }, (_, i) => `n${String(i).padStart(3, "0")}`),
       "us-west1-a",
     );
-    controller = await h.spawnController(
-      `${h.prefix}-0`,
-      {
-        GCE_METADATA_HOST: endpoint.replace("http://", ""),
-        GCP_COMPUTE_ENDPOINT: endpoint,
-        GOOGLE_APPLICATION_CREDENTIALS: "",
-        METRICS_PORT: String(metricsPort),
-      },
-      6,
-    );
+    controller = await h.spawnGcpController(endpoint, metricsPort);
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { gceInstanceKey } from "@ipac/cloud";
 import { ComputeFront } from "@ipac/cloud-sim";
 import { freePort, waitFor } from "@ipac/testenv";
 import { PolicyV1Api } from "@kubernetes/client-node";
-import { Harness } from "../test/e2e-harness.js";
+import { Harness, reconcileTotals } from "../test/e2e-harness.js";
 
 // Failure paths of the controller process on GCP (the Compute front of the simulator), with their rates: what a
 // throttled, refused or blocked write costs per minute, and what the status says meanwhile.
@@ -27,13 +27,7 @@ describe("failure paths (controller process on GCP)", () => {
   const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
   const condition = async (name: string, type: string): Promise<Condition | undefined> =>
     (await h.allocation(name)).status?.conditions?.find((c) => c.type === type);
-  const reconciles = async (name: string): Promise<number> => {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    return text
-      .split("\n")
-      .filter((line) => line.startsWith("netipallocation_reconcile_total{") && line.includes(`crd_name="${name}"`))
-      .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
-  };
+  const reconciles = async (name: string) => (await reconcileTotals(metricsPort)).get(name) ?? 0;
   /** Every IP attached and Ready (the harness's waitConverged looks at the whole pool, shared by the scenarios). */
   const ready = (name: string, timeoutMs = 30_000) =>
     waitFor(
@@ -64,16 +58,7 @@ describe("failure paths (controller process on GCP)", () => {
     const { host, port } = await front.listen();
     endpoint = `http://${host}:${port}`;
     metricsPort = await freePort();
-    await h.spawnController(
-      `${h.prefix}-0`,
-      {
-        GCE_METADATA_HOST: endpoint.replace("http://", ""),
-        GCP_COMPUTE_ENDPOINT: endpoint,
-        GOOGLE_APPLICATION_CREDENTIALS: "",
-        METRICS_PORT: String(metricsPort),
-      },
-      6,
-    );
+    await h.spawnGcpController(endpoint, metricsPort);
   });
 
   afterAll(async () => {

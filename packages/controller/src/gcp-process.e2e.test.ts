@@ -1,7 +1,7 @@
 import { gceInstanceKey } from "@ipac/cloud";
 import { ComputeFront } from "@ipac/cloud-sim";
 import { waitFor } from "@ipac/testenv";
-import { Harness } from "../test/e2e-harness.js";
+import { Harness, gcpProcessEnv } from "../test/e2e-harness.js";
 
 const IPS = ["34.120.0.1", "34.120.0.2"];
 
@@ -17,9 +17,7 @@ describe("controller process on GCP (cloud-sim Compute front)", () => {
     h.spawnController(
       id,
       {
-        GCE_METADATA_HOST: endpoint.replace("http://", ""),
-        GCP_COMPUTE_ENDPOINT: endpoint,
-        GOOGLE_APPLICATION_CREDENTIALS: "",
+        ...gcpProcessEnv(endpoint),
       },
       4,
     );

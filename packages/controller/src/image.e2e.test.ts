@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { Harness, type Launcher } from "../test/e2e-harness.js";
+import { Harness, type Launcher, gcpProcessEnv } from "../test/e2e-harness.js";
 
 const run = promisify(execFile);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -109,9 +109,7 @@ describe("the controller image", () => {
     const controller = await h.spawnController(
       `${h.prefix}-0`,
       {
-        GCE_METADATA_HOST: endpoint.replace("http://", ""),
-        GCP_COMPUTE_ENDPOINT: endpoint,
-        GOOGLE_APPLICATION_CREDENTIALS: "",
+        ...gcpProcessEnv(endpoint),
       },
       20,
     );

@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline";
 import { ComputeFront } from "@ipac/cloud-sim";
 import { freePort, waitFor } from "@ipac/testenv";
-import { Harness, type ControllerProcess } from "../test/e2e-harness.js";
+import { Harness, type ControllerProcess, gcpProcessEnv } from "../test/e2e-harness.js";
 
 const IPS = ["34.122.0.1"];
 
@@ -34,9 +34,7 @@ describe("controller logs", () => {
     controller = await h.spawnController(
       `${h.prefix}-0`,
       {
-        GCE_METADATA_HOST: endpoint.replace("http://", ""),
-        GCP_COMPUTE_ENDPOINT: endpoint,
-        GOOGLE_APPLICATION_CREDENTIALS: "",
+        ...gcpProcessEnv(endpoint),
         METRICS_PORT: String(port),
         LOG_LEVEL: "info",
         LOG_FORMAT: "gcp",

@@ -5,7 +5,7 @@ import { ComputeFront } from "@ipac/cloud-sim";
 import { PrometheusServer, chartTools, freePort, run, waitFor, type ChartTools } from "@ipac/testenv";
 import { AppsV1Api } from "@kubernetes/client-node";
 import { parse } from "yaml";
-import { Harness, type ControllerProcess } from "../test/e2e-harness.js";
+import { Harness, type ControllerProcess, gcpProcessEnv } from "../test/e2e-harness.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const chart = join(root, "charts/ip-address-controller");
@@ -47,9 +47,7 @@ describe("monitoring against a real Prometheus", () => {
     replica.process = await h.spawnController(
       replica.id,
       {
-        GCE_METADATA_HOST: endpoint.replace("http://", ""),
-        GCP_COMPUTE_ENDPOINT: endpoint,
-        GOOGLE_APPLICATION_CREDENTIALS: "",
+        ...gcpProcessEnv(endpoint),
         METRICS_PORT: String(replica.port),
         CLUSTER_NAME: CLUSTER,
       },

@@ -45,6 +45,26 @@ export type Launcher = (env: Record<string, string>) => { command: string; args:
 
 export const nodeLauncher: Launcher = () => ({ command: "node", args: [controllerMain] });
 
+/** The environment of a controller process on the GCP simulator: ADC through its metadata server, its Compute API. */
+export function gcpProcessEnv(endpoint: string): Record<string, string> {
+  return {
+    GCE_METADATA_HOST: endpoint.replace("http://", ""),
+    GCP_COMPUTE_ENDPOINT: endpoint,
+    GOOGLE_APPLICATION_CREDENTIALS: "",
+  };
+}
+
+/** netipallocation_reconcile_total of a controller process, summed over statuses, by allocation. */
+export async function reconcileTotals(metricsPort: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const counts = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const name = /^netipallocation_reconcile_total\{.*crd_name="([^"]+)"/.exec(line)?.[1];
+    if (name) counts.set(name, (counts.get(name) ?? 0) + Number(line.split(" ").at(-1)));
+  }
+  return counts;
+}
+
 export interface ControllerProcess {
   child: ChildProcess;
   exited: Promise<number | null>;
@@ -124,6 +144,15 @@ export class Harness {
     const started = { child, exited: new Promise<number | null>((resolveExit) => child.once("exit", resolveExit)) };
     this.processes.push(started);
     return started;
+  }
+
+  /** One controller process on the GCP simulator at `endpoint`, serving its metrics on `metricsPort`. */
+  spawnGcpController(endpoint: string, metricsPort: number, leaseSeconds = 6): Promise<ControllerProcess> {
+    return this.spawnController(
+      `${this.prefix}-0`,
+      { ...gcpProcessEnv(endpoint), METRICS_PORT: String(metricsPort) },
+      leaseSeconds,
+    );
   }
 
   nodeName(short: string): string {

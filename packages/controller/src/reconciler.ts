@@ -61,6 +61,8 @@ export class Reconciler {
   private readonly retry: RetryPolicy<FailureDetail>;
   private readonly missing: MissingInstances;
   private readonly workloads: WorkloadPresence;
+  /** The generation each allocation was last reconciled at: its retry state belongs to that spec. */
+  private readonly generations = new Map<string, number>();
 
   constructor(private readonly options: ReconcilerOptions) {
     this.cluster = new KubeClusterWriter(options.kubeConfig);
@@ -77,6 +79,7 @@ export class Reconciler {
       this.reporter.forget(name);
       this.options.claims.releaseAll(name);
       this.retry.forget(retryKeys.of(name));
+      this.generations.delete(name);
       return;
     }
     const started = this.now();
@@ -112,6 +115,12 @@ export class Reconciler {
     if (spec?.deletionPolicy === "Release" && !deleting) await this.ensureFinalizer(allocation, true);
 
     const intervalMs = (spec?.reconcileIntervalSeconds ?? 60) * 1000;
+    // A spec edit (a fixed region, a new IP list) is tried at once, not after the old spec's backoff.
+    const generation = allocation.metadata.generation ?? 0;
+    if (this.generations.get(name) !== generation) {
+      this.retry.forget(retryKeys.of(name));
+      this.generations.set(name, generation);
+    }
     // A cloud read waiting for its retry is not sent, whatever woke the allocation; the status already says why.
     const readWait = spec && this.retry.waiting(retryKeys.read(name));
     if (readWait) {

@@ -165,6 +165,7 @@ export class Reconciler {
       ...(spec ? { targetUnfit: (node: string) => this.targetUnfit(node, spec) } : {}),
     });
     const applied = await applier.apply(allocation, output, interrupted);
+    this.retry.dropDue(retryKeys.of(name));
     // What failed in this pass shows in the status it writes, not one pass later: decide again (pure, cheap) with
     // the retry state as it is now, and write that status.
     const after = this.withRetryState(name, input);

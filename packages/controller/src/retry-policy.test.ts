@@ -48,8 +48,20 @@ describe("RetryPolicy", () => {
     p.failed("b/ip/1", transient, "3");
     expect([...p.under("a/ip/").keys()]).toEqual(["1", "2"]);
     expect(p.nextRetryAt("a/")).toBe(1_000);
+    now = 1_050; // a/ip/1 is due: the next retry to come is a/ip/2's, never one in the past (a busy loop)
+    expect(p.nextRetryAt("a/")).toBe(1_100);
     p.forget("a/");
     expect(p.under("a/").size).toBe(0);
     expect(p.under("b/").size).toBe(1);
+  });
+
+  it("drops the keys that were due and not tried again, keeps those still waiting", () => {
+    const p = policy();
+    p.failed("a/evict/default/web-0", transient, "blocked");
+    now = 500;
+    p.failed("a/ip/1", transient, "attach failed");
+    now = 1_200; // the eviction was due, nobody tried it (its pod is gone); the IP waits until 1 500
+    p.dropDue("a/");
+    expect([...p.under("a/").keys()]).toEqual(["ip/1"]);
   });
 });

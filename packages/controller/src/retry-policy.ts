@@ -60,12 +60,25 @@ export class RetryPolicy<D> {
     return found;
   }
 
-  /** The earliest retry time under `prefix`, if any. */
+  /** The earliest retry time still to come under `prefix`, if any. */
   nextRetryAt(prefix: string): number | undefined {
+    const now = this.now();
     let next: number | undefined;
     for (const [key, entry] of this.entries)
-      if (key.startsWith(prefix) && (next === undefined || entry.retryAt < next)) next = entry.retryAt;
+      if (key.startsWith(prefix) && entry.retryAt > now && (next === undefined || entry.retryAt < next))
+        next = entry.retryAt;
     return next;
+  }
+
+  /**
+   * Forgets the keys under `prefix` that were due and not tried again (after a pass, a key tried again has either
+   * succeeded, and gone, or failed, and waits anew): what they were for no longer needs doing (the pod is gone,
+   * the IP is where it should be, the spec changed).
+   */
+  dropDue(prefix: string): void {
+    const now = this.now();
+    for (const [key, entry] of [...this.entries])
+      if (key.startsWith(prefix) && entry.retryAt <= now) this.entries.delete(key);
   }
 
   forget(prefix: string): void {

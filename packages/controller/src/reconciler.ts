@@ -3,18 +3,11 @@ import { isPermanentKind, scopeOf, type CloudProvider, type WriteFence } from "@
 import type { EventRecorder, HandlerResult } from "@ipac/runtime";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { actionChains } from "./apply/action-chains.js";
 import { Applier, retryKeys, type FailureDetail } from "./apply/apply.js";
 import { KubeClusterWriter, type ClusterWriter } from "./apply/cluster-writer.js";
 import { interruptedAttaches } from "./apply/interrupted-attach.js";
 import type { ClusterCache } from "./cluster-cache.js";
-import {
-  decide,
-  type AddressReadResult,
-  type DecideInput,
-  type DecideOutput,
-  type WriteFailure,
-} from "./decide/index.js";
+import { decide, type AddressReadResult, type DecideInput, type WriteFailure } from "./decide/index.js";
 import { nodeStanding } from "./decide/eligibility.js";
 import type { FailureLog } from "./failure-log.js";
 import { claimHoldings, gather } from "./gather/gather.js";
@@ -146,8 +139,9 @@ export class Reconciler {
     // The cloud is the source of truth for the nodes this allocation holds.
     if (observations.ok) claims.sync(name, claimHoldings(observations.addresses, cache));
     const output = decide(input);
+    // Every node a recorded move left half done; the applier leaves out those an attach of this pass will serve.
     const interrupted = observations.ok
-      ? interruptedAttaches(allocation.status?.assignments, observations.addresses, output.actions, input.nodes)
+      ? interruptedAttaches(allocation.status?.assignments, observations.addresses, input.nodes)
       : [];
     const applier = new Applier({
       cluster: this.cluster,
@@ -179,10 +173,9 @@ export class Reconciler {
     if (deleting && output.released && applied.failedActions === 0) await this.ensureFinalizer(allocation, false);
     if (applied.retryable) throw applied.retryable;
     const now = this.now();
-    // Confirm soon what was attempted; nothing attempted (all waiting for retries): the next timer or retry.
-    const attempted = output.actions.length > 0 && applied.deferred < actionChainCount(output);
+    // Confirm soon what was sent; nothing sent (all waiting for retries): the next timer or retry.
     const next = Math.min(
-      attempted || applied.requeueSoon ? output.requeueAfterMs : output.nextCheckMs,
+      applied.attempted > 0 || applied.requeueSoon ? output.requeueAfterMs : output.nextCheckMs,
       applied.requeueSoon ? CONFIRM_AFTER_MS : Infinity,
       (this.retry.nextRetryAt(retryKeys.of(name)) ?? Infinity) - now,
     );
@@ -237,10 +230,6 @@ export class Reconciler {
       next,
     );
   }
-}
-
-function actionChainCount(output: DecideOutput): number {
-  return actionChains(output.actions).length;
 }
 
 /** The retry state decide saw is still the state now: the status it built stands. */

@@ -100,7 +100,7 @@ describe("Applier", () => {
   it("attaches, then labels; the status names the target before the attach and is not written again unchanged", async () => {
     const { world, cluster, events, claims, run } = setup();
     const result = await run(allocation(), output([attach(n1), labelOn(n1, 0)]));
-    expect(result).toEqual({ failedActions: 0, deferred: 0 });
+    expect(result).toEqual({ failedActions: 0, deferred: 0, attempted: 2 });
     expect(cluster.actions).toEqual(["status alloc", "label n1 ip.ready=true"]);
     expect(world.holderOf(IP)?.name).toBe("n1");
     expect(claims.claimedByOthers("another")).toEqual(new Map([["n1", { allocation: "alloc", ip: IP }]]));
@@ -136,7 +136,7 @@ describe("Applier", () => {
     for (const wait of [0, 1_000, 3_999]) {
       clock.advance(wait);
       const result = await run(allocation(), output([attach(n1), labelOn(n1, 0)]));
-      expect(result).toMatchObject({ deferred: 1, failedActions: 0 });
+      expect(result).toMatchObject({ deferred: 2, failedActions: 0, attempted: 0 });
     }
     expect(cloud.calls.attach).toBe(1);
     clock.advance(1); // 5 s after the failure: the Retry-After has passed
@@ -202,17 +202,38 @@ describe("Applier", () => {
     cluster.fail("evict default/web-0", Object.assign(new Error("Too Many Requests"), { code: 429, body }));
     const evict: Action = { type: "evict", pod: "web-0", namespace: "default", node: "n2" };
     const evicted = await run(allocation(attached), output([evict]));
-    expect(evicted).toEqual({ failedActions: 1, deferred: 0 });
+    expect(evicted).toEqual({ failedActions: 1, deferred: 0, attempted: 1 });
     expect(events).toEqual([
       "Warning EvictionBlocked: eviction of pod default/web-0 from node n2 is blocked: PodDisruptionBudget web-pdb: The disruption budget web-pdb needs 1 healthy pods and has 1 currently",
     ]);
     expect(retry.waiting(retryKeys.evict("alloc", "default", "web-0"))).toBeDefined();
-    expect(await run(allocation(attached), output([evict]))).toEqual({ failedActions: 0, deferred: 1 });
+    expect(await run(allocation(attached), output([evict]))).toEqual({ failedActions: 0, deferred: 1, attempted: 0 });
 
     const refused = new Error("connection refused");
     cluster.fail("label n2 ip.ready=true", refused);
     const labelled = await run(allocation(attached), output([labelOn(n2)]));
-    expect(labelled).toEqual({ failedActions: 1, deferred: 0, retryable: refused });
+    expect(labelled).toEqual({ failedActions: 1, deferred: 0, attempted: 1, retryable: refused });
+  });
+
+  it("repairs a node an interrupted attach left bare, unless an attach of this pass that runs serves it", async () => {
+    const { cloud, applier, retry } = setup();
+    const restored: string[] = [];
+    // GCP's step: give the instance an ephemeral IP back (true: it had none).
+    Object.assign(cloud, {
+      restoreExternalIP: async (_scope: unknown, instance: { name: string }) => restored.push(instance.name) > 0,
+    });
+    const bare = [{ ip: IP, node: "n1", instance: instanceOf(n1) }];
+    // The attach to n1 waits for its retry: n1 must not stay without an external IP meanwhile.
+    const key = retryKeys.ip("alloc", IP);
+    retry.failed(key, { permanent: false, intervalMs: 30_000 }, { action: "attach", kind: "Transient", text: "x" });
+    await applier.apply(allocation(), output([attach(n1)]), bare);
+    expect(restored).toEqual(["n1"]);
+    expect(cloud.calls.attach).toBe(0);
+    // Nothing waits: the attach itself gives n1 its IP, no restore first.
+    retry.succeeded(key);
+    await applier.apply(allocation(), output([attach(n1)]), bare);
+    expect(restored).toEqual(["n1"]);
+    expect(cloud.calls.attach).toBe(1);
   });
 
   it("in dry-run calls no cloud and writes no node or pod: only the status and 'would' Events", async () => {
@@ -223,7 +244,7 @@ describe("Applier", () => {
         dryRun: true,
       }),
     );
-    expect(result).toEqual({ failedActions: 0, deferred: 0 });
+    expect(result).toEqual({ failedActions: 0, deferred: 0, attempted: 0 });
     expect(cloud.calls).toEqual({ describeAddresses: 0, attach: 0, detach: 0 });
     expect(world.holderOf(IP)).toBeUndefined();
     expect(cluster.actions).toEqual(["status alloc"]);

@@ -77,8 +77,10 @@ export interface ApplyResult {
   retryable?: unknown;
   /** Look again soon: the world changed under a write (a node just claimed, an instance found missing). */
   requeueSoon?: boolean;
-  /** Chains not tried because their IP or pod waits for its retry. */
+  /** Actions not tried: their IP or pod waits for its retry, or their target became unfit. */
   deferred: number;
+  /** Actions sent (whatever their outcome): the pass should be confirmed soon. */
+  attempted: number;
   failedActions: number;
 }
 
@@ -91,8 +93,9 @@ export class Applier {
   constructor(private readonly ctx: ApplyContext) {}
 
   /**
-   * `interrupted`: nodes an earlier attach may have left without an external IP; they are repaired first, and
-   * while one cannot be, nothing else is done (its intent stays recorded in the status for the next try).
+   * `interrupted`: nodes an earlier attach may have left without an external IP; they are repaired first (unless
+   * an attach of this pass that will run gives them an IP), and while one cannot be, nothing else is done (its
+   * intent stays recorded in the status for the next try).
    */
   async apply(
     allocation: NetIPAllocation,
@@ -101,15 +104,33 @@ export class Applier {
   ): Promise<ApplyResult> {
     const name = allocation.metadata.name;
     const involved = { apiVersion: API_VERSION, kind: KIND, name, uid: allocation.metadata.uid ?? "" };
-    const result: ApplyResult = { failedActions: 0, deferred: 0 };
-    if (!output.dryRun && !(await this.repair(involved, interrupted, result))) return result;
+    const result: ApplyResult = { failedActions: 0, deferred: 0, attempted: 0 };
+    // Which chains run in this pass: not those waiting for their IP's retry, nor those whose target the cache now
+    // shows unfit. Decided before anything is sent, so that the repair knows which targets really get an attach.
+    const runnable: number[][] = [];
+    for (const chain of actionChains(output.actions)) {
+      const actions = chain.map((index) => output.actions[index]!);
+      const key = actions[0]!.type === "evict" ? undefined : this.retryKeyOf(name, actions[0]!);
+      const unfit = !output.dryRun && this.unfitTarget(actions);
+      if (!output.dryRun && key && this.ctx.retry.waiting(key)) result.deferred += chain.length;
+      else if (unfit) {
+        result.deferred += chain.length;
+        result.requeueSoon = true;
+        this.ctx.logger.info({ node: unfit.node }, `not moving an IP there: ${unfit.reason}`);
+      } else runnable.push(chain);
+    }
+    const attachedNow = new Set(
+      runnable.flat().flatMap((index) => {
+        const action = output.actions[index]!;
+        return action.type === "attach" ? [action.node] : [];
+      }),
+    );
+    const toRepair = interrupted.filter((node) => !attachedNow.has(node.node));
+    if (!output.dryRun && !(await this.repair(involved, toRepair, result))) return result;
     // The status names each attach's target before the first cloud step: the intent a successor repairs from.
     if (!output.dryRun && output.actions.some((action) => action.type === "attach"))
       await this.writeStatus(allocation, output.status);
     const failed = new Set<number>();
-    const chainList = actionChains(output.actions);
-    // A deferred chain counts once, by its first action.
-    const chainHead = new Set(chainList.map((chain) => chain[0]!));
     const run = async (index: number) => {
       const action = output.actions[index]!;
       const log = this.ctx.logger.child({ action: action.type, ...describe(action) });
@@ -117,11 +138,11 @@ export class Applier {
         failed.add(index);
         return;
       }
-      // Waiting for its retry: not tried at all (no cloud request, no label change) until the policy says so.
+      // An eviction (or a label outside an IP's chain) waiting for its retry: not tried until the policy says so.
       const key = this.retryKeyOf(name, action);
       if (!output.dryRun && key && this.ctx.retry.waiting(key)) {
         failed.add(index);
-        if (chainHead.has(index)) result.deferred++;
+        result.deferred++;
         return;
       }
       if (output.dryRun) {
@@ -131,6 +152,7 @@ export class Applier {
       }
       try {
         this.ctx.fence.check(summary(action));
+        result.attempted++;
         await this.execute(name, action);
         log.info(summary(action));
         const event = successEvent(action);
@@ -144,14 +166,7 @@ export class Applier {
     // Each IP's chain in order; the chains side by side, a few at a time.
     const chains = new PQueue({ concurrency: PARALLEL_CHAINS });
     await chains.addAll(
-      chainList.map((chain) => async () => {
-        const unfit = !output.dryRun && this.unfitTarget(chain.map((index) => output.actions[index]!));
-        if (unfit) {
-          result.deferred++;
-          result.requeueSoon = true;
-          this.ctx.logger.info({ node: unfit.node }, `not moving an IP there: ${unfit.reason}`);
-          return;
-        }
+      runnable.map((chain) => async () => {
         for (const index of chain) await run(index);
       }),
     );

@@ -1,6 +1,6 @@
 import type { IPAssignment } from "@ipac/api";
 import { gceInstanceKey, type AddressObservation } from "@ipac/cloud";
-import type { Action, NodeView } from "../decide/index.js";
+import type { NodeView } from "../decide/index.js";
 import { interruptedAttaches } from "./interrupted-attach.js";
 
 const node = (name: string): NodeView => ({
@@ -28,17 +28,10 @@ const observed = (ip: string, holder?: string): [string, AddressObservation] => 
     ...(holder ? { holder: { key: gceInstanceKey("p", "us-west1-a", holder), name: holder } } : {}),
   },
 ];
-const attach = (ip: string, to: string): Action =>
-  ({ type: "attach", ip, node: to, instance: nodes[0]!.instance, reason: "x" }) as unknown as Action;
 
 describe("interruptedAttaches", () => {
-  it("finds a recorded attach whose IP did not arrive, on a node this pass does not attach to", () => {
-    const found = interruptedAttaches(
-      [attaching("1.1.1.1", "n1")],
-      new Map([observed("1.1.1.1")]),
-      [attach("1.1.1.1", "n2")],
-      nodes,
-    );
+  it("finds a recorded attach whose IP did not arrive", () => {
+    const found = interruptedAttaches([attaching("1.1.1.1", "n1")], new Map([observed("1.1.1.1")]), nodes);
     expect(found).toEqual([
       { ip: "1.1.1.1", node: "n1", instance: nodes[0]!.instance.ok && nodes[0]!.instance.instance },
     ]);
@@ -46,26 +39,24 @@ describe("interruptedAttaches", () => {
 
   it("also checks the node a move was leaving, once the IP is no longer there", () => {
     const moving: IPAssignment = { ip: "1.1.1.1", node: "n2", from: "n1", state: "Attaching" };
-    expect(interruptedAttaches([moving], new Map([observed("1.1.1.1", "n1")]), [], nodes).map((r) => r.node)).toEqual([
+    expect(interruptedAttaches([moving], new Map([observed("1.1.1.1", "n1")]), nodes).map((r) => r.node)).toEqual([
       "n2",
     ]);
-    expect(interruptedAttaches([moving], new Map([observed("1.1.1.1")]), [], nodes).map((r) => r.node)).toEqual([
+    expect(interruptedAttaches([moving], new Map([observed("1.1.1.1")]), nodes).map((r) => r.node)).toEqual([
       "n2",
       "n1",
     ]);
   });
 
-  it("leaves alone: an attach that completed, a node attached again in this pass, other states, unknown nodes", () => {
+  it("leaves alone: an attach that completed, other states, unknown nodes, IPs the read did not answer for", () => {
     const none = interruptedAttaches(
       [
         attaching("1.1.1.1", "n1"), // arrived
-        attaching("2.2.2.2", "n2"), // retried on the same node now
         { ip: "3.3.3.3", node: "n3", state: "Attached" },
         attaching("4.4.4.4", "gone"),
         attaching("5.5.5.5", "n3"), // not observed (cloud read without it)
       ],
-      new Map([observed("1.1.1.1", "n1"), observed("2.2.2.2"), observed("3.3.3.3"), observed("4.4.4.4")]),
-      [attach("2.2.2.2", "n2")],
+      new Map([observed("1.1.1.1", "n1"), observed("3.3.3.3"), observed("4.4.4.4")]),
       nodes,
     );
     expect(none).toEqual([]);

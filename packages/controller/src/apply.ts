@@ -23,6 +23,7 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type Kube
 import type { Logger } from "pino";
 import PQueue from "p-queue";
 import { actionChains } from "./action-chains.js";
+import { canonicalJson } from "./canonical-json.js";
 import { cloudFailure, cloudFailureText } from "./cloud-failure.js";
 import type { Action, DecideOutput } from "./decide/index.js";
 import type { InterruptedAttach } from "./interrupted-attach.js";
@@ -244,8 +245,8 @@ export class Applier {
   private written?: string;
 
   private async writeStatus(allocation: NetIPAllocation, status: NetIPAllocationStatus): Promise<void> {
-    const next = JSON.stringify(status);
-    if ((this.written ?? JSON.stringify(allocation.status ?? {})) === next) return;
+    const next = canonicalJson(status);
+    if ((this.written ?? canonicalJson(allocation.status ?? {})) === next) return;
     this.written = next;
     this.ctx.fence.check(`update the status of ${allocation.metadata.name}`);
     // Deleted meanwhile: nothing to report on.

@@ -18,6 +18,7 @@ import {
   type WriteOptions,
   untilFenceCloses,
 } from "@ipac/cloud";
+import { computeGax } from "./compute-protos.js";
 import { gcpError } from "./errors.js";
 
 type IAddress = protos.google.cloud.compute.v1.IAddress;
@@ -71,9 +72,12 @@ export class GcpCloudProvider implements CloudProvider {
 
   constructor(private readonly options: GcpProviderOptions = {}) {
     const clientOptions = options.clientOptions ?? {};
-    this.instances = new InstancesClient(clientOptions);
-    this.addresses = new AddressesClient(clientOptions);
-    this.operations = new ZoneOperationsClient(clientOptions);
+    const gax = computeGax(["Instances", "Addresses", "ZoneOperations"]) as ConstructorParameters<
+      typeof InstancesClient
+    >[1];
+    this.instances = new InstancesClient(clientOptions, gax);
+    this.addresses = new AddressesClient(clientOptions, gax);
+    this.operations = new ZoneOperationsClient(clientOptions, gax);
     // Each client loads its API description on first use (~0.5 s of CPU): load all three now, not during a move.
     // A failure here resurfaces, classified, on the first real call.
     for (const client of [this.instances, this.addresses, this.operations]) void client.initialize().catch(() => {});

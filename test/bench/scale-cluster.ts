@@ -16,15 +16,7 @@ import {
 } from "@kubernetes/client-node";
 import { fetch } from "undici";
 import { cpuSeconds, mib, rssMiB, scrape, startBenchController, total } from "./controller-process.js";
-import {
-  IPS_PER_ALLOCATION,
-  inParallel,
-  instanceKey,
-  ipsOf,
-  nodeName,
-  populate,
-  type Step,
-} from "./scale-world.js";
+import { IPS_PER_ALLOCATION, inParallel, instanceKey, ipsOf, nodeName, populate, type Step } from "./scale-world.js";
 
 const STEADY_WINDOW_MS = Number(process.env.STEADY_WINDOW_S ?? 60) * 1000;
 const DRAIN_SAMPLES = 20;
@@ -94,6 +86,7 @@ async function runStep(step: Step): Promise<Row> {
   const name = `${step.nodes} / ${step.pods} / ${step.allocations}`;
   log(`\n== ${name} (nodes / pods / allocations)`);
   const cp = await startControlPlane({ simulateNodes: false });
+  running.add(cp);
   const world = new World();
   const front = new ComputeFront(world, "proj");
   try {
@@ -131,6 +124,7 @@ async function runStep(step: Step): Promise<Row> {
       GCE_METADATA_HOST: `${host}:${port}`,
       GOOGLE_APPLICATION_CREDENTIALS: "",
     });
+    running.add(controller);
     const pid = controller.child.pid!;
     const syncMs = performance.now() - started;
     log(`  controller synced: ${seconds(syncMs)} after start`);
@@ -206,9 +200,13 @@ async function runStep(step: Step): Promise<Row> {
       `  drain: node event -> first cloud call on its instance p50 ${percentile(firstCall, 50)} / p99 ${percentile(firstCall, 99)} ms; -> moved and labelled p50 ${percentile(moved, 50)} / p99 ${percentile(moved, 99)} ms (${firstCall.length} samples)`,
     );
 
-    // Burst: 10 % of the nodes (one in each ten, so every pool loses one) cordoned at once.
+    // Burst: 10 % of the nodes cordoned at once (pools of ten nodes).
     await waitFor("converged before the burst", converged, { timeoutMs: 120_000, intervalMs: 500 });
-    const burstNodes = Array.from({ length: Math.ceil(step.nodes / 10) }, (_, k) => nodeName(k * 10));
+    // Node p + k·allocations is in pool p: each pool loses one of its nodes.
+    const perPool = step.nodes / step.allocations;
+    const burstNodes = Array.from({ length: step.allocations }, (_, p) =>
+      nodeName(p + (p % perPool) * step.allocations),
+    );
     const b0 = await scrape(controller.port);
     const tBurst = performance.now();
     await inParallel(burstNodes, 32, (node) => cordon(node, true));
@@ -231,6 +229,7 @@ async function runStep(step: Step): Promise<Row> {
         1024,
     );
     await controller.stop();
+    running.delete(controller);
     return {
       step: name,
       syncS: syncMs / 1000,
@@ -251,8 +250,14 @@ async function runStep(step: Step): Promise<Row> {
   } finally {
     await front.close();
     await cp.stop();
+    running.delete(cp);
   }
 }
+
+// Ctrl-C or a timeout stops the step's control plane too.
+const running = new Set<{ stop(): Promise<void> }>();
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => void Promise.all([...running].map((r) => r.stop())).finally(() => process.exit(130)));
 
 const rows: Row[] = [];
 for (const step of steps) {

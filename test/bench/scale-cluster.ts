@@ -20,6 +20,8 @@ import { IPS_PER_ALLOCATION, inParallel, instanceKey, ipsOf, nodeName, populate,
 
 const STEADY_WINDOW_MS = Number(process.env.STEADY_WINDOW_S ?? 60) * 1000;
 const DRAIN_SAMPLES = 20;
+/** V8 flags for the controller process, to compare (e.g. CONTROLLER_NODE_FLAGS="--max-semi-space-size=4"). */
+const CONTROLLER_NODE_FLAGS = (process.env.CONTROLLER_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 const steps: Step[] = (process.argv[2] ?? "500/10000/50,2000/40000/200,5000/100000/500").split(",").map((s) => {
@@ -115,15 +117,18 @@ async function runStep(step: Step): Promise<Row> {
     };
 
     const started = performance.now();
-    const controller = await startBenchController({
-      KUBECONFIG: cp.kubeconfigPath,
-      LEASE_NAMESPACE: "default",
-      LEASE_NAME: "bench-scale",
-      LOG_LEVEL: "warn",
-      GCP_COMPUTE_ENDPOINT: endpoint,
-      GCE_METADATA_HOST: `${host}:${port}`,
-      GOOGLE_APPLICATION_CREDENTIALS: "",
-    });
+    const controller = await startBenchController(
+      {
+        KUBECONFIG: cp.kubeconfigPath,
+        LEASE_NAMESPACE: "default",
+        LEASE_NAME: "bench-scale",
+        LOG_LEVEL: "warn",
+        GCP_COMPUTE_ENDPOINT: endpoint,
+        GCE_METADATA_HOST: `${host}:${port}`,
+        GOOGLE_APPLICATION_CREDENTIALS: "",
+      },
+      CONTROLLER_NODE_FLAGS,
+    );
     running.add(controller);
     const pid = controller.child.pid!;
     const syncMs = performance.now() - started;

@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node/bin:$(CURDIR)/.tools/pnpm/bin:$(PATH)
 
-.PHONY: test demo bootstrap control-plane tools build image image-lock generate lint unit e2e bench chaos clean
+.PHONY: test demo bootstrap control-plane tools build image image-lock generate lint unit e2e bench bench-scale chaos clean
 
 ## test: everything CI runs: type-check, lint + format check, unit and e2e tests against a real control plane
 test: bootstrap control-plane tools
@@ -24,6 +24,11 @@ bench: bootstrap control-plane build
 	node test/dist/bench/control-plane.js 100
 	node test/dist/bench/cloud-moves.js
 	node --expose-gc test/dist/bench/scale.js
+
+## bench-scale: the controller process on a real API server, in steps (STEPS=nodes/pods/allocations,...; see README)
+bench-scale: bootstrap control-plane build
+	node --expose-gc test/dist/bench/idle-memory.js
+	node test/dist/bench/scale-cluster.js $(STEPS)
 
 ## chaos: the long fault campaign (SEEDS=n seeds, default 10, or SEED=n for one) with its table; see README
 chaos: bootstrap control-plane build

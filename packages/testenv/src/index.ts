@@ -8,3 +8,4 @@ export { freePort } from "./ports.js";
 export { chartTools, run, type ChartTools } from "./tools.js";
 export { startMoto, type MotoServer } from "./moto.js";
 export { PrometheusServer, type PrometheusOptions, type PrometheusAlert, type Sample } from "./prometheus.js";
+export { RecordingKubeConfig } from "./recording-kube-config.js";

@@ -13,6 +13,7 @@ import type { EventRecorder } from "@ipac/runtime";
 import type { Logger } from "pino";
 import PQueue from "p-queue";
 import { actionChains } from "./action-chains.js";
+import { canonicalJson } from "../canonical-json.js";
 import { cloudFailure, cloudFailureText } from "../cloud-failure.js";
 import type { Action, DecideOutput } from "../decide/index.js";
 import { errorFields, type FailureLog } from "../failure-log.js";
@@ -342,10 +343,10 @@ export class Applier {
   /** The status last written by this applier (the intent, then the outcome), to skip writing it twice. */
   private written?: string;
 
-  /** Writes the status unless this applier, or the stored object, already has exactly it. */
+  /** Writes the status unless this applier, or the stored object, already has exactly it (keys in any order). */
   async writeStatus(allocation: NetIPAllocation, status: NetIPAllocationStatus): Promise<void> {
-    const next = JSON.stringify(status);
-    if ((this.written ?? JSON.stringify(allocation.status ?? {})) === next) return;
+    const next = canonicalJson(status);
+    if ((this.written ?? canonicalJson(allocation.status ?? {})) === next) return;
     this.written = next;
     this.ctx.fence.check(`update the status of ${allocation.metadata.name}`);
     await this.ctx.cluster.patchStatus(allocation.metadata.name, status);

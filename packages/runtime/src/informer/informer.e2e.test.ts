@@ -1,6 +1,6 @@
 import { CoreV1Api, type KubeConfig, type V1ConfigMap } from "@kubernetes/client-node";
 import { Registry } from "prom-client";
-import { sharedControlPlane, waitFor } from "@ipac/testenv";
+import { RecordingKubeConfig, sharedControlPlane, waitFor } from "@ipac/testenv";
 import { Informer, type InformerEvent } from "./informer.js";
 
 describe("Informer against a real apiserver", () => {
@@ -22,7 +22,14 @@ describe("Informer against a real apiserver", () => {
   const create = (name: string, data: Record<string, string>) =>
     core.createNamespacedConfigMap({ namespace, body: { metadata: { name, labels: { app: "inf" } }, data } });
 
-  function start(options: { watchTimeoutSeconds?: number; registry?: Registry } = {}) {
+  function start(
+    options: {
+      watchTimeoutSeconds?: number;
+      registry?: Registry;
+      kubeConfig?: KubeConfig;
+      labelSelector?: string;
+    } = {},
+  ) {
     const informer = new Informer<V1ConfigMap>({
       kubeConfig: kc,
       path: `/api/v1/namespaces/${namespace}/configmaps`,
@@ -80,5 +87,37 @@ describe("Informer against a real apiserver", () => {
     const text = await registry.metrics();
     expect(text).toContain('informer_relists_total{resource="configmaps"} 1');
     expect(text).toMatch(/informer_store_objects\{resource="configmaps"\} \d+/);
+  });
+
+  it("keeps a quiet watch open until the server ends it (past client-node's 30-s silence abort), then resumes", async () => {
+    const kubeConfig = new RecordingKubeConfig(kc);
+    // Nothing matches this selector: the watch stays silent.
+    const { informer } = start({ kubeConfig, labelSelector: "app=quiet", watchTimeoutSeconds: 40 });
+    await informer.synced;
+    const syncedAt = Date.now();
+    const watches = () => kubeConfig.requests.filter((r) => r.url.searchParams.get("watch") === "true");
+    await waitFor("the watch resumed", () => (watches().length >= 2 ? true : undefined), {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+    });
+    expect(Date.now() - syncedAt).toBeGreaterThanOrEqual(39_000);
+    expect(kubeConfig.requests.filter((r) => r.url.searchParams.has("limit"))).toHaveLength(1);
+  });
+
+  it("asks for bookmarks and a server-side timeout of 5 to 10 min, picked at random", async () => {
+    const kubeConfig = new RecordingKubeConfig(kc);
+    const informers = Array.from({ length: 4 }, () => start({ kubeConfig, labelSelector: "app=quiet" }).informer);
+    await Promise.all(informers.map((informer) => informer.synced));
+    const watches = await waitFor("the watches", () => {
+      const found = kubeConfig.requests.filter((r) => r.url.searchParams.get("watch") === "true");
+      return found.length === 4 ? found : undefined;
+    });
+    const timeouts = watches.map((w) => Number(w.url.searchParams.get("timeoutSeconds")));
+    for (const timeout of timeouts) {
+      expect(timeout).toBeGreaterThanOrEqual(300);
+      expect(timeout).toBeLessThan(600);
+    }
+    expect(new Set(timeouts).size).toBeGreaterThan(1);
+    expect(watches.every((w) => w.url.searchParams.get("allowWatchBookmarks") === "true")).toBe(true);
   });
 });

@@ -78,12 +78,18 @@ function informerMetrics(registry: Registry): InformerMetrics {
 
 class GoneError extends Error {}
 
+/** How long after its server-side timeout a watch that has not ended is taken for dead. */
+const WATCH_END_MARGIN_MS = 30_000;
+
 /**
  * A supervised informer. client-node's own informer stops for good on any error but 410 and has no watchdog;
  * this one lists (paged), then watches from the list's resourceVersion with bookmarks, resumes after every
  * normal watch end, relists on 410 Gone (emitting what changed meanwhile), and restarts after errors with
- * jittered backoff. client-node 2.0.1's Watch aborts a watch silent for 30 s (an inactivity timeout, the fix of
- * 2.0.0's abort-every-30-s bug): that is our silence watchdog, and such a stop is resumed like a normal end.
+ * jittered backoff. Each watch asks the server to end it after 5–10 min, picked at random as client-go does, and
+ * allows bookmarks (a resume after an end does not relist). client-node's Watch aborts a watch silent for its
+ * `requestTimeoutMs` (30 s by default, so every quiet watch reconnected every 30 s); set to the server-side timeout
+ * plus a margin, as client-go's request timeout is: a watch the server has not ended by then is taken for dead
+ * (the API server's bookmarks cannot serve as a heartbeat: it sends one only once the resource's version moved).
  */
 export class Informer<T extends CachedObject> {
   readonly store = new Store<T>();
@@ -149,8 +155,7 @@ export class Informer<T extends CachedObject> {
   private async relist(): Promise<void> {
     const { items, resourceVersion } = await this.listAll();
     this.metrics?.relists.inc({ resource: this.options.resource });
-    const objects = items.map((item) => this.trim(item));
-    const diff = this.store.replace(objects);
+    const diff = this.store.replace(items);
     this.resourceVersion = resourceVersion;
     this.touch();
     for (const object of diff.added) this.subject.next({ type: "add", object });
@@ -162,7 +167,10 @@ export class Informer<T extends CachedObject> {
     }
   }
 
-  /** Lists in pages (a list of 100,000 pods in one response would be a memory spike). */
+  /**
+   * Lists in pages, trimming each page as it arrives: only one page of whole objects is alive at a time, so the
+   * peak of a sync stays near the trimmed cache's size (100,000 whole pods at once would be a memory spike).
+   */
   private async listAll(): Promise<{ items: T[]; resourceVersion: string }> {
     const items: T[] = [];
     let continueToken: string | undefined;
@@ -183,7 +191,7 @@ export class Informer<T extends CachedObject> {
       if (response.status === 410) throw new GoneError("list continue token expired");
       if (!response.ok) throw new Error(`list ${this.options.path}: HTTP ${response.status}`);
       const page = (await response.json()) as { items: T[]; metadata: { resourceVersion: string; continue?: string } };
-      items.push(...page.items);
+      for (const item of page.items) items.push(this.trim(item));
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (continueToken);
@@ -201,14 +209,18 @@ export class Informer<T extends CachedObject> {
         else if ((error as { statusCode?: number }).statusCode === 410) reject(new GoneError("watch: 410 Gone"));
         else reject(error);
       };
+      const timeoutSeconds = this.options.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300);
       const query = {
         resourceVersion: this.resourceVersion,
         allowWatchBookmarks: true,
         labelSelector: this.options.labelSelector,
         fieldSelector: this.options.fieldSelector,
-        timeoutSeconds: this.options.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300),
+        timeoutSeconds,
       };
-      new Watch(this.options.kubeConfig)
+      const watch = new Watch(this.options.kubeConfig);
+      // Private in client-node's types, public in its code; the informer's e2e test catches a rename.
+      (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = timeoutSeconds * 1000 + WATCH_END_MARGIN_MS;
+      watch
         .watch(this.options.path, query, (type, object) => this.onEvent(type, object, finish), finish)
         .then((controller) => {
           if (settled || this.stopped) controller.abort();

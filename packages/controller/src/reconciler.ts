@@ -140,8 +140,9 @@ export class Reconciler {
     if (observations.ok) claims.sync(name, claimHoldings(observations.addresses, cache));
     const output = decide(input);
     // Every node a recorded move left half done; the applier leaves out those an attach of this pass will serve.
-    const interrupted = observations.ok
-      ? interruptedAttaches(allocation.status?.assignments, observations.addresses, input.nodes)
+    // The whole read, not only the spec's IPs: an IP removed from the spec mid-move may have left a node bare.
+    const interrupted = read.ok
+      ? interruptedAttaches(allocation.status?.assignments, read.addresses, input.nodes, new Set(spec?.reservedIPs))
       : [];
     const applier = new Applier({
       cluster: this.cluster,

@@ -29,9 +29,18 @@ const observed = (ip: string, holder?: string): [string, AddressObservation] => 
   },
 ];
 
+const SPEC = new Set(["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4", "5.5.5.5"]);
+
 describe("interruptedAttaches", () => {
+  it("finds the node of an interrupted attach whose IP was removed from the spec since (held by nobody now)", () => {
+    const found = interruptedAttaches([attaching("9.9.9.9", "n2")], new Map(), nodes, SPEC);
+    expect(found.map((r) => r.node)).toEqual(["n2"]);
+    const held = new Map([observed("9.9.9.9", "n2")]);
+    expect(interruptedAttaches([attaching("9.9.9.9", "n2")], held, nodes, SPEC)).toEqual([]);
+  });
+
   it("finds a recorded attach whose IP did not arrive", () => {
-    const found = interruptedAttaches([attaching("1.1.1.1", "n1")], new Map([observed("1.1.1.1")]), nodes);
+    const found = interruptedAttaches([attaching("1.1.1.1", "n1")], new Map([observed("1.1.1.1")]), nodes, SPEC);
     expect(found).toEqual([
       { ip: "1.1.1.1", node: "n1", instance: nodes[0]!.instance.ok && nodes[0]!.instance.instance },
     ]);
@@ -39,10 +48,10 @@ describe("interruptedAttaches", () => {
 
   it("also checks the node a move was leaving, once the IP is no longer there", () => {
     const moving: IPAssignment = { ip: "1.1.1.1", node: "n2", from: "n1", state: "Attaching" };
-    expect(interruptedAttaches([moving], new Map([observed("1.1.1.1", "n1")]), nodes).map((r) => r.node)).toEqual([
-      "n2",
-    ]);
-    expect(interruptedAttaches([moving], new Map([observed("1.1.1.1")]), nodes).map((r) => r.node)).toEqual([
+    expect(interruptedAttaches([moving], new Map([observed("1.1.1.1", "n1")]), nodes, SPEC).map((r) => r.node)).toEqual(
+      ["n2"],
+    );
+    expect(interruptedAttaches([moving], new Map([observed("1.1.1.1")]), nodes, SPEC).map((r) => r.node)).toEqual([
       "n2",
       "n1",
     ]);
@@ -58,6 +67,7 @@ describe("interruptedAttaches", () => {
       ],
       new Map([observed("1.1.1.1", "n1"), observed("3.3.3.3"), observed("4.4.4.4")]),
       nodes,
+      SPEC,
     );
     expect(none).toEqual([]);
   });

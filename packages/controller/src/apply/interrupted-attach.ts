@@ -21,10 +21,15 @@ export function interruptedAttaches(
   recorded: readonly IPAssignment[] | undefined,
   observations: ReadonlyMap<string, AddressObservation>,
   nodes: readonly NodeView[],
+  /** The IPs of the spec now: a recorded IP removed since, and absent from the read, is held by no instance. */
+  specIPs: ReadonlySet<string>,
 ): InterruptedAttach[] {
   const byName = new Map(nodes.map((node) => [node.name, node]));
   return (recorded ?? []).flatMap((assignment) => {
-    const observed = observations.get(assignment.ip);
+    // The read answers for the spec's IPs and for every other static IP some instance holds.
+    const observed =
+      observations.get(assignment.ip) ??
+      (specIPs.has(assignment.ip) ? undefined : { ip: assignment.ip, reserved: true });
     if (assignment.state !== "Attaching" || !observed) return [];
     return [assignment.node, assignment.from].flatMap((name) => {
       const node = name === undefined ? undefined : byName.get(name);

@@ -46,7 +46,7 @@ export function gather(
     }
   }
   for (const assignment of allocation.status?.assignments ?? []) {
-    if (assignment.node) addNode(cache.nodes.store.get(assignment.node));
+    for (const name of [assignment.node, assignment.from]) if (name) addNode(cache.nodes.store.get(name));
   }
 
   const workload = spec?.workload;

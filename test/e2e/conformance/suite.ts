@@ -109,11 +109,12 @@ export function describeConformance(
 
       it.each(INJECTED)("classifies a %s answer to an observation", async (kind) => {
         const { faults, observeOperation, errors } = sim();
-        faults.failNext(observeOperation, errors[kind].code, errors[kind].status, 1_000);
+        // Throttling says how long to wait, each cloud its own way (GCP RetryInfo, a Retry-After header).
+        faults.failNext(observeOperation, errors[kind].code, errors[kind].status, 1_000, 3);
         try {
           const error = await failure(observe(target.ips));
           expect(error).toMatchObject({ kind, provider: target.provider.name });
-          if (kind === "RateLimited") expect((error as CloudError).retryAfterMs).toBeGreaterThan(0);
+          if (kind === "RateLimited") expect((error as CloudError).retryAfterMs).toBe(3_000);
         } finally {
           faults.failNext(observeOperation, errors[kind].code, errors[kind].status, 0);
         }

@@ -99,6 +99,7 @@ describe("GCP wire bodies against the official SDK's types", () => {
         key: gceInstanceKey("my-project", "us-central1-a", "gke-pool-1-5f2c"),
         name: "gke-pool-1-5f2c",
         zone: "us-central1-a",
+        account: "my-project",
       });
       expect(seen.get("34.122.10.21")).toEqual({ ip: "34.122.10.21", reserved: true });
       expect(seen.get("34.122.10.22")?.holder?.name).toBe("forwardingRules/lb-frontend");

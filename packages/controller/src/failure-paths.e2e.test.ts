@@ -214,7 +214,8 @@ describe("failure paths (controller process on GCP)", () => {
     const app = `${h.prefix}-pdbapp`;
     const name = `${h.prefix}-pdb`;
     h.reserve([ip], "gcp", region);
-    await h.createDeployment(app, 2, { ...selector });
+    // One pod per node: the node that gets the IP keeps one, the other is stranded and must be evicted.
+    await h.createDeployment(app, 2, { ...selector }, true);
     await waitFor("2 pods running", async () => ((await h.runningPods(app)).length === 2 ? true : undefined));
     await h.kc.makeApiClient(PolicyV1Api).createNamespacedPodDisruptionBudget({
       namespace: "default",

@@ -328,7 +328,15 @@ export class Harness {
     );
   }
 
-  async createDeployment(name: string, replicas: number, nodeSelector = this.poolLabel): Promise<void> {
+  /** A Deployment of `replicas` pods on the pool's nodes; `spread`: at most one pod per node. */
+  async createDeployment(name: string, replicas: number, nodeSelector = this.poolLabel, spread = false): Promise<void> {
+    const onePer = {
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { labelSelector: { matchLabels: { app: name } }, topologyKey: "kubernetes.io/hostname" },
+        ],
+      },
+    };
     await this.kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
       namespace: "default",
       body: {
@@ -338,7 +346,11 @@ export class Harness {
           selector: { matchLabels: { app: name } },
           template: {
             metadata: { labels: { app: name } },
-            spec: { nodeSelector, containers: [{ name: "app", image: "registry.example/app:1" }] },
+            spec: {
+              nodeSelector,
+              ...(spread ? { affinity: onePer } : {}),
+              containers: [{ name: "app", image: "registry.example/app:1" }],
+            },
           },
         },
       },

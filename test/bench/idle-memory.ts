@@ -6,7 +6,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { API_VERSION, GROUP, KIND, PLURAL, VERSION, installCRD, type CloudProviderName } from "@ipac/api";
+import { GROUP, PLURAL, VERSION, createNetIPAllocation, installCRD, type CloudProviderName } from "@ipac/api";
 import { Simulator } from "@ipac/cloud-sim";
 import { startControlPlane, waitFor } from "@ipac/testenv";
 import { CustomObjectsApi } from "@kubernetes/client-node";
@@ -69,17 +69,11 @@ try {
   for (const clouds of [[], ["gcp"], ["aws"], ["azure"], ["gcp", "aws", "azure"]] as CloudProviderName[][]) {
     const names = clouds.map((provider) => `idle-${provider}`);
     for (const provider of clouds)
-      await custom.createClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        body: {
-          apiVersion: API_VERSION,
-          kind: KIND,
-          metadata: { name: `idle-${provider}` },
-          spec: { reservedIPs: [IPS[provider].ip], cloud: { provider, region: IPS[provider].region } },
-        },
-      });
+      await createNetIPAllocation(
+        custom,
+        { name: `idle-${provider}` },
+        { reservedIPs: [IPS[provider].ip], cloud: { provider, region: IPS[provider].region } },
+      );
     const controller = await startBenchController({
       ...env,
       LEASE_NAME: `idle-${clouds.join("-") || "empty"}`,

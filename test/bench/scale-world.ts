@@ -2,7 +2,7 @@
 // lifecycle controller), each with a GCE providerID and a matching simulator instance; workload pods bound
 // directly (the scheduler would be the bottleneck) under ReplicaSets of one Deployment per allocation; one
 // allocation of a few IPs per node pool.
-import { API_VERSION, GROUP, IP_READY_LABEL, KIND, PLURAL, VERSION, ZONE_LABEL } from "@ipac/api";
+import { IP_READY_LABEL, ZONE_LABEL, createNetIPAllocation } from "@ipac/api";
 import { gceInstanceKey } from "@ipac/cloud";
 import type { World } from "@ipac/cloud-sim";
 import {
@@ -199,22 +199,16 @@ export async function populate(kc: KubeConfig, world: World, step: Step, log: (l
   for (const a of range(step.allocations))
     for (const ip of ipsOf(a)) world.reserveAddress({ ip, provider: "gcp", region: REGION });
   await inParallel(range(step.allocations), 16, (a) =>
-    custom.createClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      body: {
-        apiVersion: API_VERSION,
-        kind: KIND,
-        metadata: { name: allocationName(a) },
-        spec: {
-          reservedIPs: ipsOf(a),
-          workloadRef: { kind: "Deployment", name: `wl-${a}`, namespace: NAMESPACE },
-          nodeSelector: { pool: `p-${a}` },
-          cloud: { provider: "gcp", region: REGION },
-        },
+    createNetIPAllocation(
+      custom,
+      { name: allocationName(a) },
+      {
+        reservedIPs: ipsOf(a),
+        workloadRef: { kind: "Deployment", name: `wl-${a}`, namespace: NAMESPACE },
+        nodeSelector: { pool: `p-${a}` },
+        cloud: { provider: "gcp", region: REGION },
       },
-    }),
+    ),
   );
   log(`  ${step.allocations} allocations of ${IPS_PER_ALLOCATION} IPs (${took()})`);
 }

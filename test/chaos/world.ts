@@ -1,4 +1,4 @@
-import { API_VERSION, GROUP, KIND, PLURAL, VERSION, installCRD, type NetIPAllocation } from "@ipac/api";
+import { GROUP, PLURAL, VERSION, createNetIPAllocation, installCRD, type NetIPAllocation } from "@ipac/api";
 import { gceInstanceKey } from "@ipac/cloud";
 import type { Simulator } from "@ipac/cloud-sim";
 import { SimulatedNodes } from "@ipac/testenv";
@@ -82,23 +82,17 @@ export class ChaosWorld {
       }),
     );
     for (const allocation of this.allocations) {
-      await this.custom.createClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        body: {
-          apiVersion: API_VERSION,
-          kind: KIND,
-          metadata: { name: allocation.name },
-          spec: {
-            reservedIPs: allocation.ips,
-            cloud: { provider: "gcp", region: REGION },
-            nodeSelector: { pool: this.prefix, role: allocation.role },
-            notReadyGracePeriodSeconds: 2,
-            reconcileInterval: 10,
-          },
+      await createNetIPAllocation(
+        this.custom,
+        { name: allocation.name },
+        {
+          reservedIPs: allocation.ips,
+          cloud: { provider: "gcp", region: REGION },
+          nodeSelector: { pool: this.prefix, role: allocation.role },
+          notReadyGracePeriodSeconds: 2,
+          reconcileInterval: 10,
         },
-      });
+      );
     }
   }
 

@@ -1,4 +1,4 @@
-import { PAUSED_ANNOTATION, type Condition } from "@ipac/api";
+import { PAUSED_ANNOTATION, createNetIPAllocation, type Condition } from "@ipac/api";
 import { gceInstanceKey } from "@ipac/cloud";
 import { ComputeFront } from "@ipac/cloud-sim";
 import { freePort, waitFor } from "@ipac/testenv";
@@ -185,21 +185,11 @@ describe("failure paths (controller process on GCP)", () => {
     h.reserve([ip2], "gcp", region);
     await h.addNodes(["i2"], zone, { scenario: "paused" });
     const writesBefore = front.ledger.requests.filter((r) => r.write).length;
-    await h.custom.createClusterCustomObject({
-      group: "netinfra.darkbrains.com",
-      version: "v1alpha1",
-      plural: "netipallocations",
-      body: {
-        apiVersion: "netinfra.darkbrains.com/v1alpha1",
-        kind: "NetIPAllocation",
-        metadata: { name: paused, annotations: { [PAUSED_ANNOTATION]: "yes" } },
-        spec: {
-          reservedIPs: [ip2],
-          cloud: { provider: "gcp", region },
-          nodeSelector: { ...h.poolLabel, scenario: "paused" },
-        },
-      },
-    });
+    await createNetIPAllocation(
+      h.custom,
+      { name: paused, annotations: { [PAUSED_ANNOTATION]: "yes" } },
+      { reservedIPs: [ip2], cloud: { provider: "gcp", region }, nodeSelector: { ...h.poolLabel, scenario: "paused" } },
+    );
     await waitFor("Paused InvalidAnnotation", async () =>
       (await condition(paused, "Paused"))?.reason === "InvalidAnnotation" ? true : undefined,
     );

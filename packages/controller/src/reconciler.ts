@@ -130,7 +130,6 @@ export class Reconciler {
       now: this.now(),
       dryRun: this.options.dryRun,
       supportsAtomicReassociate: cloud?.supportsAtomicReassociate ?? false,
-      instanceMissing: (key) => this.missing.has(key),
     });
     const workloadMissing =
       spec?.workload !== undefined && (await this.workloads.missing(spec.workload, gathered.pods.length, intervalMs));

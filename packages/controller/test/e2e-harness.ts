@@ -1,11 +1,10 @@
 // Test harness for the controller's end-to-end tests: a real control plane (shared per Jest worker), simulated
 // nodes with matching instances in the in-memory cloud, and controller instances started as in production.
 import {
-  API_VERSION,
   GROUP,
-  KIND,
   PLURAL,
   VERSION,
+  createNetIPAllocation,
   installCRD,
   type NetIPAllocation,
   type NetIPAllocationSpec,
@@ -245,22 +244,16 @@ export class Harness {
 
   async createAllocation(name: string, spec: Partial<NetIPAllocationSpec> & { reservedIPs: string[] }): Promise<void> {
     this.createdAllocations.add(name);
-    await this.custom.createClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      body: {
-        apiVersion: API_VERSION,
-        kind: KIND,
-        metadata: { name },
-        spec: {
-          cloud: { provider: "gcp", region: "region-1" },
-          nodeSelector: this.poolLabel,
-          notReadyGracePeriodSeconds: 2,
-          ...spec,
-        },
+    await createNetIPAllocation(
+      this.custom,
+      { name },
+      {
+        cloud: { provider: "gcp", region: "region-1" },
+        nodeSelector: this.poolLabel,
+        notReadyGracePeriodSeconds: 2,
+        ...spec,
       },
-    });
+    );
   }
 
   async patchAllocation(name: string, body: object): Promise<void> {

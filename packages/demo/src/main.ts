@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { API_VERSION, GROUP, KIND, PLURAL, VERSION, installCRD } from "@ipac/api";
+import { createNetIPAllocation, installCRD } from "@ipac/api";
 import { gceInstanceKey } from "@ipac/cloud";
 import { World } from "@ipac/cloud-sim";
 import { ComputeFront } from "@ipac/cloud-sim";
@@ -140,23 +140,17 @@ await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
   },
 });
 const allocationCreatedAt = Date.now();
-await custom.createClusterCustomObject({
-  group: GROUP,
-  version: VERSION,
-  plural: PLURAL,
-  body: {
-    apiVersion: API_VERSION,
-    kind: KIND,
-    metadata: { name: "sip-edge" },
-    spec: {
-      reservedIPs: IPS,
-      workloadRef: { kind: "Deployment", name: "sip-proxy", namespace: "default" },
-      nodeSelector: { role: "public-node" },
-      cloud: { provider: "gcp", region: "us-west1" },
-      notReadyGracePeriodSeconds: 5,
-    },
+await createNetIPAllocation(
+  custom,
+  { name: "sip-edge" },
+  {
+    reservedIPs: IPS,
+    workloadRef: { kind: "Deployment", name: "sip-proxy", namespace: "default" },
+    nodeSelector: { role: "public-node" },
+    cloud: { provider: "gcp", region: "us-west1" },
+    notReadyGracePeriodSeconds: 5,
   },
-});
+);
 
 const holders = () => Object.fromEntries(IPS.map((ip) => [ip, world.holderOf(ip)?.name]));
 /** Every IP on its own node, and exactly those nodes labelled ip.ready=true: the controller's part done. */

@@ -13,8 +13,6 @@ export interface GatherSources {
   now: number;
   dryRun: boolean;
   supportsAtomicReassociate: boolean;
-  /** The cloud said this instance (by key) does not exist. */
-  instanceMissing: (key: string) => boolean;
 }
 
 /**
@@ -34,10 +32,7 @@ export function gather(
   const { observations, otherStaticHolders } = splitObservations(read, spec?.reservedIPs ?? []);
   const nodes = new Map<string, NodeView>();
   const addNode = (node: Parameters<typeof nodeView>[0] | undefined) => {
-    if (!node?.metadata?.name || nodes.has(node.metadata.name)) return;
-    const view = nodeView(node, provider);
-    if (view.instance.ok && sources.instanceMissing(view.instance.instance.key)) view.instanceMissing = true;
-    nodes.set(node.metadata.name, view);
+    if (node?.metadata?.name && !nodes.has(node.metadata.name)) nodes.set(node.metadata.name, nodeView(node, provider));
   };
   if (spec) for (const node of cache.nodesMatching(spec.nodeSelector)) addNode(node);
   if (observations.ok) {
